@@ -1,0 +1,53 @@
+"""The robot model: the one robot description type every importer, writer and backend shares."""
+
+from ._robot import (
+    Box,
+    Calibration,
+    Capsule,
+    Collision,
+    Cylinder,
+    Drive,
+    Dynamics,
+    Geometry,
+    Inertial,
+    Joint,
+    JointLimit,
+    JointType,
+    Link,
+    Material,
+    Mesh,
+    Mimic,
+    Pose,
+    RobotModel,
+    SafetyController,
+    Sphere,
+    Visual,
+)
+from .kinematics import forward_kinematics
+from .options import ImportOptions
+
+__all__ = [
+    "Box",
+    "Calibration",
+    "Capsule",
+    "Collision",
+    "Cylinder",
+    "Drive",
+    "Dynamics",
+    "Geometry",
+    "ImportOptions",
+    "Inertial",
+    "Joint",
+    "JointLimit",
+    "JointType",
+    "Link",
+    "Material",
+    "Mesh",
+    "Mimic",
+    "Pose",
+    "RobotModel",
+    "SafetyController",
+    "Sphere",
+    "Visual",
+    "forward_kinematics",
+]
