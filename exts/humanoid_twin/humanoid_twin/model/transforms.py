@@ -54,7 +54,8 @@ def canonical_quat(q: tuple[float, ...] | FloatArray) -> QuatWXYZ:
     if not math.isfinite(n) or n < 1e-12:
         raise ValueError(f"quaternion {tuple(a.tolist())!r} has no direction")
     a = a / n
-    nonzero = a[np.abs(a) > 1e-15]
+    a[np.abs(a) < 1e-15] = 0.0
+    nonzero = a[a != 0.0]
     if nonzero.size and nonzero[0] < 0:
         a = -a
     return (float(a[0]), float(a[1]), float(a[2]), float(a[3]))
