@@ -1,0 +1,17 @@
+"""Mesh loading: STL, OBJ and COLLADA files into immutable :class:`TriangleMesh` values.
+
+Pure numpy; no runtime (pxr, mujoco) is imported here.
+"""
+
+from ._loader import SUPPORTED_EXTENSIONS, clear_mesh_cache, load_mesh, mesh_cache_info
+from ._mesh import TriangleMesh
+from ._stl import write_binary_stl
+
+__all__ = [
+    "SUPPORTED_EXTENSIONS",
+    "TriangleMesh",
+    "clear_mesh_cache",
+    "load_mesh",
+    "mesh_cache_info",
+    "write_binary_stl",
+]

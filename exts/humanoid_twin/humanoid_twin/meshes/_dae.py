@@ -1,0 +1,387 @@
+"""A small COLLADA (.dae) reader: triangle geometry placed by the visual scene, in metres.
+
+What it reads:
+
+* ``<library_geometries>``: ``<mesh>`` with ``<triangles>``, ``<polylist>``, ``<polygons>``,
+  ``<trifans>`` and ``<tristrips>`` primitives; positions come from the ``VERTEX`` input's
+  ``POSITION`` source (accessor ``stride``/``offset`` honoured). Polygons are triangulated as fans;
+  ``<ph>`` holes are ignored. Lines, normals, texture coordinates and materials are ignored.
+* The scene (``<scene><instance_visual_scene>``, else the first ``<visual_scene>``): nodes are
+  walked recursively, composing ``<matrix>``, ``<translate>``, ``<rotate>`` and ``<scale>`` in
+  document order; ``<instance_geometry>``, ``<instance_node>`` and ``<instance_controller>`` (the
+  skin's source geometry and bind-shape matrix) place geometry. A file without a scene contributes
+  each geometry once, untransformed.
+* ``<asset><unit meter>``: vertices are scaled to metres.
+* ``<asset><up_axis>``: ignored by default, as RViz, MoveIt (geometric_shapes) and Gazebo ignore it,
+  so meshes authored for ROS robots (iCub's are tagged ``Y_UP`` but drawn Z-up) load where their
+  URDF expects them. ``apply_up_axis=True`` rotates ``Y_UP``/``X_UP`` content to Z up as the COLLADA
+  specification intends.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.etree.ElementTree import Element, ParseError
+
+import defusedxml.ElementTree as DefusedET
+import numpy as np
+from defusedxml import DefusedXmlException
+from numpy.typing import NDArray
+
+from ..errors import MeshError
+from ._mesh import TriangleMesh
+
+__all__ = ["parse_dae"]
+
+_log = logging.getLogger(__name__)
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+_PRIMITIVES = ("triangles", "polylist", "polygons", "trifans", "tristrips")
+_MAX_DEPTH = 64
+
+# ``file_T_zup`` rotations for the up-axis conversion (applied when apply_up_axis=True).
+_UP_AXIS_ROTATION: dict[str, FloatArray] = {
+    "Z_UP": np.eye(3),
+    "Y_UP": np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]]),  # +90° about X: +Y → +Z
+    "X_UP": np.array([[0.0, 0.0, -1.0], [0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]),  # −90° about Y: +X → +Z
+}
+
+
+def parse_dae(data: bytes, file: Path, *, apply_up_axis: bool = False) -> TriangleMesh:
+    """Parse COLLADA bytes into one triangle mesh in metres, all scene instances merged."""
+    try:
+        root = DefusedET.fromstring(data)
+    except DefusedXmlException as err:
+        raise MeshError(f"the COLLADA file uses a refused XML feature ({err}); remove it", file=file) from err
+    except ParseError as err:
+        raise MeshError(f"the COLLADA file is not well-formed XML: {err}", file=file) from err
+    for el in root.iter():
+        if isinstance(el.tag, str) and "}" in el.tag:
+            el.tag = el.tag.rsplit("}", 1)[1]
+    if root.tag != "COLLADA":
+        raise MeshError(f"the root element is <{root.tag}>, not <COLLADA>", file=file)
+    return _Reader(root, file).read(apply_up_axis=apply_up_axis)
+
+
+@dataclass
+class _Reader:
+    root: Element
+    file: Path
+    ids: dict[str, Element] = field(default_factory=dict)
+    geometry_cache: dict[str, tuple[FloatArray, IntArray] | None] = field(default_factory=dict)
+    source_cache: dict[str, FloatArray] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.ids = {el.get("id", ""): el for el in self.root.iter() if el.get("id")}
+
+    def error(self, message: str, element: str | None = None) -> MeshError:
+        return MeshError(message, file=self.file, element=element)
+
+    # ----------------------------------------------------------------- top level
+
+    def read(self, *, apply_up_axis: bool) -> TriangleMesh:
+        unit, up_axis = self.asset()
+        geometries = self.root.findall("library_geometries/geometry")
+        if not geometries:
+            raise self.error("the COLLADA file has no <geometry> in <library_geometries>")
+        instances: list[tuple[FloatArray, Element]] = []
+        scene = self.scene()
+        if scene is None:
+            instances = [(np.eye(4), g) for g in geometries]
+        else:
+            for node in scene.findall("node"):
+                self.walk(node, np.eye(4), instances, depth=0)
+        parts_v: list[FloatArray] = []
+        parts_f: list[IntArray] = []
+        offset = 0
+        for matrix, geometry in instances:
+            mesh = self.geometry(geometry)
+            if mesh is None:
+                continue
+            v, f = mesh
+            v = v @ matrix[:3, :3].T + matrix[:3, 3]
+            if np.linalg.det(matrix[:3, :3]) < 0:  # mirrored instance: keep outward winding
+                f = f[:, ::-1]
+            parts_v.append(v)
+            parts_f.append(f + offset)
+            offset += len(v)
+        if not parts_f or offset == 0 or sum(len(f) for f in parts_f) == 0:
+            raise self.error("the COLLADA file has no triangle geometry in its scene")
+        vertices = np.concatenate(parts_v) * unit
+        if apply_up_axis:
+            vertices = vertices @ _UP_AXIS_ROTATION[up_axis].T
+        if not np.all(np.isfinite(vertices)):
+            raise self.error("the COLLADA geometry has a non-finite (NaN or inf) coordinate", "float_array")
+        return TriangleMesh(vertices, np.concatenate(parts_f).astype(np.int32))
+
+    def asset(self) -> tuple[float, str]:
+        unit = 1.0
+        unit_el = self.root.find("asset/unit")
+        if unit_el is not None and unit_el.get("meter") is not None:
+            text = unit_el.get("meter", "")
+            try:
+                unit = float(text)
+            except ValueError:
+                unit = math.nan
+            if not (math.isfinite(unit) and unit > 0):
+                raise self.error(f"unit meter={text!r} is not a positive number", "unit")
+        up_el = self.root.find("asset/up_axis")
+        up_axis = (up_el.text or "").strip() if up_el is not None else "Y_UP"
+        if up_axis not in _UP_AXIS_ROTATION:
+            raise self.error(f"up_axis {up_axis!r} is not one of 'X_UP', 'Y_UP', 'Z_UP'", "up_axis")
+        return unit, up_axis
+
+    def scene(self) -> Element | None:
+        inst = self.root.find("scene/instance_visual_scene")
+        if inst is not None:
+            return self.lookup(inst.get("url", ""), "instance_visual_scene")
+        return self.root.find("library_visual_scenes/visual_scene")
+
+    def lookup(self, url: str, element: str) -> Element:
+        if not url.startswith("#"):
+            raise self.error(
+                f"url {url!r} is not a local '#id' reference (external files are not supported)", element
+            )
+        target = self.ids.get(url[1:])
+        if target is None:
+            raise self.error(f"url {url!r} refers to no element of this file", element)
+        return target
+
+    # ----------------------------------------------------------------- scene graph
+
+    def walk(
+        self, node: Element, parent: FloatArray, out: list[tuple[FloatArray, Element]], depth: int
+    ) -> None:
+        if depth > _MAX_DEPTH:
+            raise self.error(
+                f"the node hierarchy is deeper than {_MAX_DEPTH} (a cycle of <instance_node>?)", "node"
+            )
+        world = parent @ self.node_transform(node)
+        for child in node:
+            if child.tag == "node":
+                self.walk(child, world, out, depth + 1)
+            elif child.tag == "instance_node":
+                self.walk(self.lookup(child.get("url", ""), "instance_node"), world, out, depth + 1)
+            elif child.tag == "instance_geometry":
+                out.append((world, self.lookup(child.get("url", ""), "instance_geometry")))
+            elif child.tag == "instance_controller":
+                controller = self.lookup(child.get("url", ""), "instance_controller")
+                skin = controller.find("skin")
+                if skin is None:
+                    _log.debug("%s: controller without <skin> ignored", self.file)
+                    continue
+                bind = skin.find("bind_shape_matrix")
+                bind_m = self.floats(bind, 16).reshape(4, 4) if bind is not None else np.eye(4)
+                out.append((world @ bind_m, self.lookup(skin.get("source", ""), "skin")))
+
+    def node_transform(self, node: Element) -> FloatArray:
+        m = np.eye(4)
+        for child in node:
+            tag = child.tag
+            if tag == "matrix":
+                m = m @ self.floats(child, 16).reshape(4, 4)
+            elif tag == "translate":
+                t = np.eye(4)
+                t[:3, 3] = self.floats(child, 3)
+                m = m @ t
+            elif tag == "rotate":
+                x, y, z, angle = self.floats(child, 4)
+                m = m @ _rotation(np.array([x, y, z]), math.radians(angle), self)
+            elif tag == "scale":
+                m = m @ np.diag([*self.floats(child, 3), 1.0])
+            elif tag in ("lookat", "skew"):
+                _log.debug("%s: <%s> in a node is not supported and is ignored", self.file, tag)
+        return m
+
+    def floats(self, el: Element, count: int | None = None) -> FloatArray:
+        text = el.text or ""
+        try:
+            values = np.array(text.split(), dtype=np.float64)
+        except ValueError as err:
+            raise self.error(f"{_clip(text)!r} is not a list of numbers", el.tag) from err
+        if count is not None and values.size != count:
+            raise self.error(f"expected {count} numbers, found {values.size}", el.tag)
+        return values
+
+    def ints(self, el: Element) -> IntArray:
+        text = el.text or ""
+        try:
+            return np.array(text.split(), dtype=np.int64)
+        except ValueError as err:
+            raise self.error(f"{_clip(text)!r} is not a list of integers", el.tag) from err
+
+    # ----------------------------------------------------------------- geometry
+
+    def geometry(self, geometry: Element) -> tuple[FloatArray, IntArray] | None:
+        key = geometry.get("id") or str(id(geometry))
+        if key not in self.geometry_cache:
+            self.geometry_cache[key] = self.read_geometry(geometry)
+        return self.geometry_cache[key]
+
+    def read_geometry(self, geometry: Element) -> tuple[FloatArray, IntArray] | None:
+        mesh = geometry.find("mesh")
+        if mesh is None:
+            _log.debug("%s: geometry %r is not a <mesh> and is ignored", self.file, geometry.get("id"))
+            return None
+        parts: list[tuple[FloatArray, IntArray]] = []
+        for prim in mesh:
+            if prim.tag in _PRIMITIVES:
+                source_url, vertex_offset, stride = self.vertex_input(prim)
+                positions = self.positions(source_url)
+                parts.append((positions, self.triangles(prim, vertex_offset, stride, len(positions))))
+        if not parts:
+            return None
+        first = parts[0][0]
+        if all(p is first for p, _ in parts):
+            return first, np.concatenate([t for _, t in parts])
+        # primitives on different position sources: stack the sources
+        bases = np.cumsum([0] + [len(p) for p, _ in parts[:-1]])
+        return (
+            np.concatenate([p for p, _ in parts]),
+            np.concatenate([t + base for (_, t), base in zip(parts, bases, strict=True)]),
+        )
+
+    def vertex_input(self, prim: Element) -> tuple[str, int, int]:
+        offsets: list[int] = []
+        vertex: tuple[str, int] | None = None
+        for inp in prim.findall("input"):
+            try:
+                off = int(inp.get("offset", "0"))
+            except ValueError as err:
+                raise self.error(f"input offset {inp.get('offset')!r} is not an integer", "input") from err
+            offsets.append(off)
+            if inp.get("semantic") == "VERTEX":
+                vertex = (inp.get("source", ""), off)
+        if vertex is None:
+            raise self.error(f"<{prim.tag}> has no VERTEX input", prim.tag)
+        return vertex[0], vertex[1], max(offsets) + 1
+
+    def positions(self, url: str) -> FloatArray:
+        target = self.lookup(url, "input")
+        if target.tag == "vertices":
+            pos = next((i for i in target.findall("input") if i.get("semantic") == "POSITION"), None)
+            if pos is None:
+                raise self.error(f"<vertices id={target.get('id')!r}> has no POSITION input", "vertices")
+            target = self.lookup(pos.get("source", ""), "input")
+        key = target.get("id", "")
+        if key in self.source_cache:
+            return self.source_cache[key]
+        if target.tag != "source":
+            raise self.error(f"POSITION refers to <{target.tag}>, not a <source>", "input")
+        array = target.find("float_array")
+        if array is None:
+            raise self.error(f"source {key!r} has no <float_array>", "source")
+        values = self.floats(array)
+        accessor = target.find("technique_common/accessor")
+        count, stride, start = values.size // 3, 3, 0
+        if accessor is not None:
+            try:
+                count = int(accessor.get("count", count))
+                stride = int(accessor.get("stride", "1"))
+                start = int(accessor.get("offset", "0"))
+            except ValueError as err:
+                raise self.error("accessor count/stride/offset are not integers", "accessor") from err
+        if stride < 3 or start < 0 or count < 0 or start + count * stride > values.size:
+            raise self.error(
+                f"accessor of source {key!r} (count {count}, stride {stride}, offset {start}) does not fit "
+                f"its {values.size} numbers",
+                "accessor",
+            )
+        pos_values = values[start : start + count * stride].reshape(count, stride)[:, :3]
+        self.source_cache[key] = pos_values
+        return pos_values
+
+    def triangles(self, prim: Element, vertex_offset: int, stride: int, n_positions: int) -> IntArray:
+        tag = prim.tag
+
+        def corners(p: Element) -> IntArray:
+            raw = self.ints(p)
+            if raw.size % stride:
+                raise self.error(f"<p> has {raw.size} indices, not a multiple of the {stride} inputs", tag)
+            idx = raw.reshape(-1, stride)[:, vertex_offset]
+            if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= n_positions):
+                worst = int(idx.max()) if int(idx.max()) >= n_positions else int(idx.min())
+                raise self.error(
+                    f"vertex index {worst} is out of range for {n_positions} positions",
+                    tag,
+                )
+            return idx
+
+        if tag == "triangles":
+            p = prim.find("p")
+            idx = corners(p) if p is not None else np.zeros(0, dtype=np.int64)
+            if idx.size % 3:
+                raise self.error(f"<triangles> has {idx.size} corners, not a multiple of 3", tag)
+            return idx.reshape(-1, 3)
+        if tag == "polylist":
+            p = prim.find("p")
+            vcount_el = prim.find("vcount")
+            idx = corners(p) if p is not None else np.zeros(0, dtype=np.int64)
+            vcount = self.ints(vcount_el) if vcount_el is not None else np.zeros(0, dtype=np.int64)
+            if int(vcount.sum()) != idx.size or (vcount.size and int(vcount.min()) < 0):
+                raise self.error(
+                    f"<vcount> sums to {int(vcount.sum())} corners but <p> has {idx.size}", "polylist"
+                )
+            return _fans(idx, vcount)
+        polygons: list[IntArray] = []
+        for child in prim:
+            if child.tag == "p":
+                polygons.append(corners(child))
+            elif child.tag == "ph":
+                outer = child.find("p")
+                if outer is not None:
+                    polygons.append(corners(outer))
+        if not polygons:
+            return np.zeros((0, 3), dtype=np.int64)
+        if tag == "tristrips":
+            return np.concatenate([_strip(p) for p in polygons])
+        sizes = np.array([len(p) for p in polygons], dtype=np.int64)
+        return _fans(np.concatenate(polygons), sizes)
+
+
+def _fans(idx: IntArray, sizes: IntArray) -> IntArray:
+    """Fan-triangulate consecutive polygons of ``sizes`` corners (polygons under 3 corners dropped)."""
+    starts = np.cumsum(sizes) - sizes
+    ntri = np.maximum(sizes - 2, 0)
+    total = int(ntri.sum())
+    if total == 0:
+        return np.zeros((0, 3), dtype=np.int64)
+    poly = np.repeat(np.arange(len(sizes)), ntri)
+    k = np.arange(total) - np.repeat(np.cumsum(ntri) - ntri, ntri) + 1
+    s = starts[poly]
+    return np.stack([idx[s], idx[s + k], idx[s + k + 1]], axis=1)
+
+
+def _strip(idx: IntArray) -> IntArray:
+    """Triangles of a strip, alternating the winding so all face the same way."""
+    n = len(idx) - 2
+    if n <= 0:
+        return np.zeros((0, 3), dtype=np.int64)
+    i = np.arange(n)
+    tri = np.stack([idx[i], idx[i + 1], idx[i + 2]], axis=1)
+    tri[1::2] = tri[1::2][:, [1, 0, 2]]
+    return tri
+
+
+def _rotation(axis: FloatArray, angle: float, reader: _Reader) -> FloatArray:
+    n = float(np.linalg.norm(axis))
+    m = np.eye(4)
+    if n < 1e-12:
+        if angle != 0.0:
+            raise reader.error(f"rotate has a zero axis {tuple(axis.tolist())!r}", "rotate")
+        return m
+    x, y, z = axis / n
+    c, s = math.cos(angle), math.sin(angle)
+    k = np.array([[0.0, -z, y], [z, 0.0, -x], [-y, x, 0.0]])
+    m[:3, :3] = np.eye(3) + s * k + (1.0 - c) * (k @ k)
+    return m
+
+
+def _clip(text: str, limit: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "…"
