@@ -1,0 +1,479 @@
+"""The MuJoCo builder: structure, mass, kinematics and options, on hand-made and real robots."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+mujoco = pytest.importorskip("mujoco")
+
+import humanoid_twin.physics.mujoco as hmj  # noqa: E402
+from humanoid_twin.errors import DependencyError, PhysicsError  # noqa: E402
+from humanoid_twin.model import (  # noqa: E402
+    Box,
+    Collision,
+    Drive,
+    ImportOptions,
+    Inertial,
+    Joint,
+    JointLimit,
+    JointType,
+    Link,
+    Mesh,
+    Pose,
+    RobotModel,
+    Visual,
+    forward_kinematics,
+)
+from humanoid_twin.model.transforms import quat_to_matrix  # noqa: E402
+from humanoid_twin.physics.mujoco import MujocoNames, build_model, build_spec  # noqa: E402
+
+from .conftest import ROBOTS, _inertial, _replace, random_configurations, read_robot, small_robot  # noqa: E402
+
+TOL = 1e-9
+
+
+def _build(model: RobotModel, options: ImportOptions = ImportOptions(), **kw):  # noqa: B008
+    mm = build_model(model, options, **kw)
+    return mm, MujocoNames.of(model, mm, options), mujoco.MjData(mm)
+
+
+def _expected_counts(model: RobotModel, options: ImportOptions, names: MujocoNames) -> tuple[int, int, int]:
+    nbody = 1 + len(names.body) - (1 if model.root.name == "world" else 0)
+    njnt = sum(len(v) for v in names.joints.values()) + (names.free_joint is not None)
+    nu = 0 if options.drive_type == "none" else len(model.actuated_joints)
+    return nbody, njnt, nu
+
+
+def _expected_mass(model: RobotModel, names: MujocoNames) -> float:
+    extra = sum(max(0.0, hmj.PLACEHOLDER_MASS - model.link(n).mass) for n in names.placeholders)
+    return model.total_mass + extra
+
+
+def assert_fk_matches(
+    model: RobotModel, mm, names: MujocoNames, data, q: dict[str, float], base: Pose | None = None
+) -> None:
+    mujoco.mj_resetData(mm, data)
+    names.set_joint_positions(data, q)
+    if base is not None:
+        names.set_base_pose(data, base)
+    mujoco.mj_kinematics(mm, data)
+    expected = forward_kinematics(model, q, base)
+    assert set(expected) == set(names.body) | set(names.site)
+    for link, t in expected.items():
+        got = names.link_pose(data, link)
+        np.testing.assert_allclose(got[:3, 3], t[:3, 3], atol=TOL, rtol=0, err_msg=f"position of {link}")
+        np.testing.assert_allclose(got[:3, :3], t[:3, :3], atol=TOL, rtol=0, err_msg=f"rotation of {link}")
+
+
+# ------------------------------------------------------------------ public API
+
+
+def test_public_names_import() -> None:
+    for name in hmj.__all__:
+        assert getattr(hmj, name) is not None
+
+
+def test_missing_mujoco_is_a_dependency_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "mujoco", None)
+    with pytest.raises(DependencyError, match=r"humanoid-twin\[mujoco\]"):
+        build_spec(small_robot())
+
+
+def test_build_spec_returns_a_spec_with_the_options() -> None:
+    spec = build_spec(small_robot(), timestep=0.004)
+    assert isinstance(spec, mujoco.MjSpec)
+    mm = spec.compile()
+    assert mm.opt.timestep == 0.004
+    assert mm.opt.integrator == mujoco.mjtIntegrator.mjINT_IMPLICITFAST
+    np.testing.assert_allclose(mm.opt.gravity, [0, 0, -9.81])
+
+
+def test_bad_timestep_is_rejected() -> None:
+    with pytest.raises(PhysicsError, match="timestep"):
+        build_spec(small_robot(), timestep=0.0)
+
+
+# ------------------------------------------------------------------ structure, mass, kinematics
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ImportOptions(),
+        ImportOptions(fix_base=True),
+        ImportOptions(merge_fixed_joints=False),
+        ImportOptions(drive_type="velocity"),
+        ImportOptions(drive_type="none", self_collision=True),
+    ],
+    ids=["default", "fixed-base", "keep-frames", "velocity", "no-drives"],
+)
+def test_small_robot_structure_mass_and_kinematics(options: ImportOptions) -> None:
+    model = small_robot()
+    mm, names, data = _build(model, options)
+    assert (mm.nbody, mm.njnt, mm.nu) == _expected_counts(model, options, names)
+    assert (names.free_joint is None) == options.fix_base
+    if options.merge_fixed_joints:
+        assert set(names.site) == {"knee_frame"}
+    else:
+        assert names.site == {} and "knee_frame" in names.body
+    assert mm.body_mass.sum() == pytest.approx(_expected_mass(model, names), rel=1e-12)
+    for q in [{}, *random_configurations(model, 20, seed=1)]:
+        assert_fk_matches(model, mm, names, data, q)
+
+
+def test_floating_base_pose_moves_every_link() -> None:
+    model = small_robot()
+    mm, names, data = _build(model)
+    base = Pose.from_xyz_rpy((0.3, -0.2, 0.9), (0.4, -0.3, 1.2))
+    assert_fk_matches(model, mm, names, data, random_configurations(model, 1, seed=2)[0], base)
+
+
+def test_inertia_is_the_urdf_tensor() -> None:
+    model = small_robot()
+    mm, names, _ = _build(model)
+    for link in ("base", "thigh", "shin"):
+        i = names.body[link]
+        r = quat_to_matrix(mm.body_iquat[i])  # body_R_principal
+        inertial = model.link(link).inertial
+        assert inertial is not None
+        r_in = inertial.origin.matrix()[:3, :3]
+        np.testing.assert_allclose(
+            r @ np.diag(mm.body_inertia[i]) @ r.T, r_in @ inertial.tensor() @ r_in.T, atol=1e-15
+        )
+        np.testing.assert_allclose(mm.body_ipos[i], inertial.origin.position, atol=1e-15)
+        assert mm.body_mass[i] == inertial.mass
+
+
+def test_world_root_is_the_worldbody_and_its_joint_keeps_its_type() -> None:
+    base = small_robot()
+    world = Link("world")
+    hinge = Joint(
+        "mount",
+        JointType.REVOLUTE,
+        "world",
+        "base",
+        Pose.from_xyz_rpy((0, 0, 1)),
+        (0, 0, 1),
+        JointLimit(-2.0, 2.0),
+    )
+    model = RobotModel("on_world", (world, *base.links), (hinge, *base.joints))
+    mm, names, data = _build(model)
+    assert names.free_joint is None
+    assert names.body["world"] == 0
+    assert mm.jnt_type[names.joints["mount"][0]] == mujoco.mjtJoint.mjJNT_HINGE
+    assert (mm.nbody, mm.njnt, mm.nu) == _expected_counts(model, ImportOptions(), names)
+    for q in [{}, *random_configurations(model, 5, seed=3)]:
+        assert_fk_matches(model, mm, names, data, q)
+
+    fixed = RobotModel("welded", model.links, (_replace(hinge, type=JointType.FIXED), *base.joints))
+    mm, names, _ = _build(fixed)
+    assert names.joints["mount"] == () and mm.body_parentid[names.body["base"]] == 0
+
+
+def test_planar_and_floating_joints() -> None:
+    base = small_robot()
+    extra_links = (Link("sled", _inertial(0.4)), Link("drone", _inertial(0.2)))
+    planar = Joint(
+        "plane",
+        JointType.PLANAR,
+        "base",
+        "sled",
+        Pose.from_xyz_rpy((0, 0.3, 0), (0.2, 0, 0)),
+        (0.0, 0.0, 1.0),
+    )
+    floating = Joint("fly", JointType.FLOATING, "thigh", "drone", Pose.from_xyz_rpy((0, 0, -0.1)))
+    model = RobotModel("planar", (*base.links, *extra_links), (*base.joints, planar, floating))
+    mm, names, data = _build(model)
+    kinds = [mm.jnt_type[i] for i in names.joints["plane"]]
+    J = mujoco.mjtJoint
+    assert kinds == [J.mjJNT_SLIDE, J.mjJNT_SLIDE, J.mjJNT_HINGE]
+    axes = np.array([mm.jnt_axis[i] for i in names.joints["plane"]])
+    np.testing.assert_allclose(axes @ axes.T, np.eye(3), atol=1e-12)  # two in-plane slides ⟂ the normal
+    assert [mm.jnt_type[i] for i in names.joints["fly"]] == [J.mjJNT_SLIDE] * 3 + [J.mjJNT_BALL]
+    assert "plane" not in names.actuator and "fly" not in names.actuator
+    for q in [{}, *random_configurations(model, 5, seed=4)]:
+        assert_fk_matches(model, mm, names, data, q)
+    # the hinge of the planar joint turns the sled about the plane normal
+    data.qpos[mm.jnt_qposadr[names.joints["plane"][2]]] = 0.7
+    mujoco.mj_kinematics(mm, data)
+    parent = names.link_pose(data, "base") @ planar.origin.matrix()
+    rel = np.linalg.inv(parent) @ names.link_pose(data, "sled")
+    np.testing.assert_allclose(rel[:3, :3], _rot_z(0.7), atol=1e-12)
+
+
+def _rot_z(a: float) -> np.ndarray:
+    c, s = math.cos(a), math.sin(a)
+    return np.array([[c, -s, 0], [s, c, 0], [0, 0, 1]])
+
+
+def test_floating_joint_from_the_world_is_a_free_joint() -> None:
+    base = small_robot()
+    model = RobotModel(
+        "free_on_world",
+        (Link("world"), *base.links),
+        (Joint("float", JointType.FLOATING, "world", "base"), *base.joints),
+    )
+    mm, names, _ = _build(model)
+    assert names.free_joint is None
+    assert [mm.jnt_type[i] for i in names.joints["float"]] == [mujoco.mjtJoint.mjJNT_FREE]
+
+
+# ------------------------------------------------------------------ joints, drives, actuators
+
+
+def test_joint_limits_dynamics_and_mimic() -> None:
+    model = small_robot()
+    mm, names, _ = _build(model, ImportOptions(armature=0.03))
+    hip = names.joints["hip"][0]
+    assert mm.jnt_limited[hip] and tuple(mm.jnt_range[hip]) == (-1.0, 1.2)
+    dof = names.qvel_adr["hip"]
+    assert mm.dof_damping[dof] == 0.5 and mm.dof_frictionloss[dof] == 0.1
+    assert mm.dof_armature[dof] == 0.03
+    assert not mm.jnt_limited[names.joints["wheel"][0]]
+    assert mm.dof_armature[names.qvel_adr["slider"]] == 0.0  # mimic joints are not actuated
+    assert mm.neq == 1
+    assert mm.eq_type[0] == mujoco.mjtEq.mjEQ_JOINT
+    assert (mm.eq_obj1id[0], mm.eq_obj2id[0]) == (names.joints["slider"][0], hip)
+    np.testing.assert_allclose(mm.eq_data[0][:5], [0.001, 0.02, 0, 0, 0])
+
+
+def test_mimic_constraint_holds_in_simulation() -> None:
+    mm, names, data = _build(small_robot(), ImportOptions(fix_base=True), floor=False)
+    data.ctrl[names.actuator["hip"]] = 0.8
+    for _ in range(1500):
+        mujoco.mj_step(mm, data)
+    q = names.joint_positions(data)
+    assert q["hip"] == pytest.approx(0.8, abs=0.05)
+    assert q["slider"] == pytest.approx(0.02 * q["hip"] + 0.001, abs=1e-3)
+
+
+def test_position_actuators_are_pd_servos_in_actuated_joint_order() -> None:
+    model = small_robot(wheel={"drive": Drive(stiffness=7.0, damping=0.7, max_force=3.0, armature=0.02)})
+    options = ImportOptions(drive_stiffness=400.0, drive_damping=40.0)
+    mm, names, _ = _build(model, options)
+    order = [mm.actuator(i).name for i in range(mm.nu)]
+    assert order == [j.name for j in model.actuated_joints] == ["hip", "wheel"]
+    hip, wheel = names.actuator["hip"], names.actuator["wheel"]
+    assert mm.actuator_trntype[hip] == mujoco.mjtTrn.mjTRN_JOINT
+    assert mm.actuator_trnid[hip][0] == names.joints["hip"][0]
+    assert (mm.actuator_gainprm[hip][0], mm.actuator_biasprm[hip][1], mm.actuator_biasprm[hip][2]) == (
+        400.0,
+        -400.0,
+        -40.0,
+    )
+    assert (mm.actuator_gainprm[wheel][0], mm.actuator_biasprm[wheel][2]) == (7.0, -0.7)
+    assert mm.actuator_forcelimited[hip] and tuple(mm.actuator_forcerange[hip]) == (-30.0, 30.0)
+    assert tuple(mm.actuator_forcerange[wheel]) == (-3.0, 3.0)  # the drive's max_force wins
+    assert tuple(mm.actuator_ctrlrange[hip]) == (-1.0, 1.2) and not mm.actuator_ctrllimited[wheel]
+    assert mm.dof_armature[names.qvel_adr["wheel"]] == 0.02
+
+
+def test_velocity_actuators_and_zero_effort() -> None:
+    model = small_robot(hip={"limit": JointLimit(-1.0, 1.2, 0.0, 5.0)})
+    mm, names, _ = _build(model, ImportOptions(drive_type="velocity", drive_damping=12.0))
+    hip = names.actuator["hip"]
+    assert mm.actuator_gainprm[hip][0] == 12.0 and mm.actuator_biasprm[hip][2] == -12.0
+    assert mm.actuator_biasprm[hip][1] == 0.0
+    assert tuple(mm.actuator_ctrlrange[hip]) == (-5.0, 5.0)
+    assert not mm.actuator_forcelimited[hip]  # effort="0" means unspecified, not "no force"
+
+
+def test_position_servo_reaches_its_target() -> None:
+    mm, names, data = _build(small_robot(), ImportOptions(fix_base=True), floor=False)
+    data.ctrl[names.actuator["wheel"]] = 1.0
+    for _ in range(1000):
+        mujoco.mj_step(mm, data)
+    assert data.qpos[names.qpos_adr["wheel"]] == pytest.approx(1.0, abs=0.02)
+
+
+# ------------------------------------------------------------------ geometry and collisions
+
+
+def _geoms_of(mm, body: int, group: int) -> list[int]:
+    return [g for g in range(mm.ngeom) if mm.geom_bodyid[g] == body and mm.geom_group[g] == group]
+
+
+def test_geometry_sizes_groups_and_colours() -> None:
+    model = small_robot()
+    mm, names, _ = _build(model)
+    (vis,) = _geoms_of(mm, names.body["base"], hmj.VISUAL_GROUP)
+    assert mm.geom(vis).name == "base_vis"
+    np.testing.assert_allclose(mm.geom_size[vis], [0.1, 0.15, 0.2])
+    np.testing.assert_allclose(mm.geom_rgba[vis], [1, 0, 0, 1])  # the robot-level material "red"
+    assert (mm.geom_contype[vis], mm.geom_conaffinity[vis]) == (0, 0)
+    (col,) = _geoms_of(mm, names.body["thigh"], hmj.COLLISION_GROUP)
+    assert mm.geom_type[col] == mujoco.mjtGeom.mjGEOM_CYLINDER
+    np.testing.assert_allclose(mm.geom_size[col][:2], [0.05, 0.2])
+    np.testing.assert_allclose(mm.geom_pos[col], [0, 0, -0.2], atol=1e-15)
+    (wheel,) = _geoms_of(mm, names.body["wheel"], hmj.VISUAL_GROUP)
+    np.testing.assert_allclose(mm.geom_rgba[wheel], [0, 1, 0, 1])
+    assert mm.geom_friction[mm.geom("floor").id][0] == 1.0
+
+
+def test_cylinders_become_capsules_and_visuals_become_colliders() -> None:
+    model = small_robot()
+    mm, names, _ = _build(
+        model, ImportOptions(replace_cylinders_with_capsules=True, collision_from_visuals=True)
+    )
+    (col,) = _geoms_of(mm, names.body["thigh"], hmj.COLLISION_GROUP)
+    assert mm.geom_type[col] == mujoco.mjtGeom.mjGEOM_CAPSULE
+    np.testing.assert_allclose(mm.geom_size[col][:2], [0.05, 0.15])  # same total length 0.4
+    (vis,) = _geoms_of(mm, names.body["thigh"], hmj.VISUAL_GROUP)
+    assert mm.geom_type[vis] == mujoco.mjtGeom.mjGEOM_CYLINDER  # visuals are never replaced
+    assert len(_geoms_of(mm, names.body["wheel"], hmj.COLLISION_GROUP)) == 1  # wheel had no <collision>
+    assert len(_geoms_of(mm, names.body["base"], hmj.COLLISION_GROUP)) == 1  # base keeps its own only
+
+
+def _can_collide(mm, a: int, b: int) -> bool:
+    return bool(
+        (mm.geom_contype[a] & mm.geom_conaffinity[b]) or (mm.geom_contype[b] & mm.geom_conaffinity[a])
+    )
+
+
+@pytest.mark.parametrize("self_collision", [False, True])
+def test_collision_bits(self_collision: bool) -> None:
+    mm, names, _ = _build(small_robot(), ImportOptions(self_collision=self_collision))
+    floor = mm.geom("floor").id
+    base = _geoms_of(mm, names.body["base"], hmj.COLLISION_GROUP)[0]
+    shin = _geoms_of(mm, names.body["shin"], hmj.COLLISION_GROUP)[0]
+    assert _can_collide(mm, base, floor) and _can_collide(mm, shin, floor)
+    assert _can_collide(mm, base, shin) == self_collision
+    for g in _geoms_of(mm, names.body["base"], hmj.VISUAL_GROUP):
+        assert not _can_collide(mm, g, floor)
+
+
+def test_no_floor() -> None:
+    mm = build_model(small_robot(), floor=False)
+    assert mujoco.mj_name2id(mm, mujoco.mjtObj.mjOBJ_GEOM, "floor") == -1
+
+
+def test_robot_falls_onto_the_floor_and_rests() -> None:
+    model = small_robot()
+    mm, names, data = _build(model)
+    names.set_base_pose(data, Pose((0.0, 0.0, 1.0)))
+    for _ in range(2000):
+        mujoco.mj_step(mm, data)
+    z = data.xpos[names.body["base"]][2]
+    assert 0.0 < z < 1.0 and np.all(np.isfinite(data.qpos))
+    assert np.abs(data.qvel).max() < 0.5
+
+
+def test_mesh_geometry_uses_the_scaled_file(tmp_path: Path) -> None:
+    meshes = pytest.importorskip("humanoid_twin.meshes")
+    stl = tmp_path / "cube.stl"
+    v = np.array([[x, y, z] for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)], dtype=np.float64)
+    f = np.array(
+        [[0, 2, 1], [1, 2, 3], [4, 5, 6], [5, 7, 6], [0, 1, 4], [1, 5, 4],
+         [2, 6, 3], [3, 6, 7], [0, 4, 2], [2, 4, 6], [1, 3, 5], [3, 7, 5]], dtype=np.int32
+    )  # fmt: skip
+    meshes.write_binary_stl(stl, v, f)
+    geom = Mesh("package://x/cube.stl", stl, (0.1, 0.2, 0.3))
+    link = Link(
+        "box", _inertial(1.0), visuals=(Visual("", Pose(), geom),), collisions=(Collision("", Pose(), geom),)
+    )
+    mm, _, data = _build(RobotModel("mesh", (link,), ()))
+    assert mm.nmesh == 1 and mm.mesh_vertnum[0] == 8
+    mujoco.mj_forward(mm, data)
+    col = _geoms_of(mm, 1, hmj.COLLISION_GROUP)[0]
+    np.testing.assert_allclose(mm.geom_aabb[col][3:], [0.1, 0.2, 0.3], atol=1e-6)  # half extents
+
+
+def test_mesh_without_file_is_a_physics_error() -> None:
+    link = Link("m", _inertial(1.0), visuals=(Visual("", Pose(), Mesh("inline", None)),))
+    with pytest.raises(PhysicsError, match="no local file"):
+        build_model(RobotModel("inline", (link,), ()))
+
+
+def test_links_without_inertial_get_mass_from_colliders_only() -> None:
+    link = Link(
+        "block",
+        None,
+        visuals=(Visual("", Pose(), Box((1.0, 1.0, 1.0))),),
+        collisions=(Collision("", Pose(), Box((0.1, 0.1, 0.1))),),
+    )
+    mm = build_model(RobotModel("dense", (link,), ()), ImportOptions(density=500.0))
+    assert mm.body_mass[1] == pytest.approx(0.5)  # 0.001 m³ · 500 kg/m³, the visual box adds nothing
+
+
+def test_massless_moving_link_gets_a_placeholder_mass() -> None:
+    links = (Link("base", _inertial(1.0)), Link("mid"), Link("tip", _inertial(0.5)))
+    joints = (
+        Joint("a", JointType.REVOLUTE, "base", "mid", axis=(0, 0, 1), limit=JointLimit(-1, 1)),
+        Joint("b", JointType.REVOLUTE, "mid", "tip", Pose((0, 0, 0.1)), (0, 1, 0), JointLimit(-1, 1)),
+    )
+    model = RobotModel("massless", links, joints)
+    mm, names, data = _build(model)
+    assert names.placeholders == ("mid",)
+    assert mm.body_mass[names.body["mid"]] == hmj.PLACEHOLDER_MASS
+    assert mm.body_mass.sum() == pytest.approx(_expected_mass(model, names), rel=1e-12)
+    for q in random_configurations(model, 3, seed=5):
+        assert_fk_matches(model, mm, names, data, q)
+
+
+def test_compile_errors_are_physics_errors() -> None:
+    bad = Inertial(1.0, Pose(), (0.01, 0.0, 0.0, 0.01, 0.0, 0.05))  # violates A + B ≥ C
+    links = (Link("base", _inertial(1.0)), Link("arm", bad))
+    joints = (Joint("j", JointType.REVOLUTE, "base", "arm", axis=(0, 0, 1), limit=JointLimit(-1, 1)),)
+    with pytest.raises(PhysicsError, match=r"robot 'bad'.*A \+ B >= C.*arm"):
+        build_model(RobotModel("bad", links, joints))
+
+
+def test_names_reject_a_foreign_model_and_unknown_joints() -> None:
+    mm = build_model(small_robot(), ImportOptions(merge_fixed_joints=False))
+    with pytest.raises(PhysicsError, match="same options"):
+        MujocoNames.of(small_robot(), mm)  # default options expect the frame as a site
+    names = MujocoNames.of(small_robot(), mm, ImportOptions(merge_fixed_joints=False))
+    data = mujoco.MjData(mm)
+    with pytest.raises(PhysicsError, match="'nope'"):
+        names.set_joint_positions(data, {"nope": 1.0})
+    with pytest.raises(PhysicsError, match="'nope'"):
+        names.link_pose(data, "nope")
+    fixed = MujocoNames.of(
+        small_robot(), build_model(small_robot(), ImportOptions(fix_base=True)), ImportOptions(fix_base=True)
+    )
+    with pytest.raises(PhysicsError, match="fixed base"):
+        fixed.set_base_pose(data, Pose())
+
+
+def test_duplicate_element_names_are_made_unique() -> None:
+    vis = Visual("same", Pose(), Box((0.1, 0.1, 0.1)))
+    links = (Link("a", _inertial(1.0), visuals=(vis, vis)), Link("floor", _inertial(1.0), visuals=(vis,)))
+    joints = (
+        Joint("floating_base", JointType.REVOLUTE, "a", "floor", axis=(0, 0, 1), limit=JointLimit(-1, 1)),
+    )
+    model = RobotModel("dups", links, joints)
+    mm, names, _ = _build(model)
+    geom_names = [mm.geom(i).name for i in range(mm.ngeom)]
+    assert len(set(geom_names)) == len(geom_names) == 4
+    assert mm.joint(names.free_joint).name == "floating_base_"
+    assert mm.joint(names.joints["floating_base"][0]).name == "floating_base"
+
+
+# ------------------------------------------------------------------ real robots
+
+
+@pytest.mark.parametrize("robot", ROBOTS)
+def test_real_robot_builds_with_matching_structure_mass_and_kinematics(robot: str) -> None:
+    model = read_robot(robot)
+    options = ImportOptions()
+    mm, names, data = _build(model, options)
+    assert (mm.nbody, mm.njnt, mm.nu) == _expected_counts(model, options, names)
+    assert mm.nu == len(model.actuated_joints)
+    assert mm.body_mass.sum() == pytest.approx(_expected_mass(model, names), rel=1e-9)
+    for q in [{}, *random_configurations(model, 20, seed=7)]:
+        assert_fk_matches(model, mm, names, data, q)
+
+
+@pytest.mark.parametrize("robot", ROBOTS[:2])
+def test_real_robot_without_merging_keeps_every_link_a_body(robot: str) -> None:
+    model = read_robot(robot)
+    options = ImportOptions(merge_fixed_joints=False, fix_base=True)
+    mm, names, data = _build(model, options)
+    assert names.site == {} and mm.nbody == len(model.links) + (model.root.name != "world")
+    for q in random_configurations(model, 3, seed=8):
+        assert_fk_matches(model, mm, names, data, q)
