@@ -1,0 +1,89 @@
+"""The inertia policy, in one place (see docs: "Inertia policy" in the URDF reader's page).
+
+* Negative mass: error (the validate pass).
+* A tensor with a principal moment below ``-(NEGATIVE_TOLERANCE · max|moment| + ABSOLUTE_TOLERANCE)``:
+  error, it is not a physical inertia (the validate pass).
+* Otherwise, on a link with mass > 0, the tensor is repaired in its principal frame and the link
+  is named in a warning:
+    - moments that are (nearly) zero or slightly negative are raised to a floor of
+      ``max(FLOOR_RELATIVE · largest moment, FLOOR_PER_KG · mass)`` [kg·m²];
+    - when the triangle inequality fails (``I1 + I2 < I3`` for sorted moments), the deficit is split
+      equally between the two smaller moments (plus a margin of ``TRIANGLE_MARGIN · I3`` so rounding
+      cannot re-open it), the least change that makes the tensor physical.
+  The principal axes are kept; the tensor is rebuilt from them.
+* A massless link keeps its tensor as written (it is a frame, or the writer's density rule applies).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["FLOOR_PER_KG", "FLOOR_RELATIVE", "NEGATIVE_TOLERANCE", "InertiaCheck", "check_inertia"]
+
+Six = tuple[float, float, float, float, float, float]
+
+NEGATIVE_TOLERANCE = 1e-6
+"""Principal moments down to ``-1e-6 ×`` the largest one count as rounding noise around zero."""
+ABSOLUTE_TOLERANCE = 1e-12
+"""… and moments down to ``-1e-12`` [kg·m²] whatever the scale (round-off in tiny tensors)."""
+FLOOR_RELATIVE = 1e-6
+"""Repaired zero moments become at least this fraction of the largest moment."""
+FLOOR_PER_KG = 1e-8
+"""… and at least this many [kg·m²] per kg of mass (a sphere of radius ≈ 0.16 mm)."""
+TRIANGLE_MARGIN = 1e-9
+"""Triangle violations smaller than this fraction of the largest moment are rounding noise."""
+
+
+@dataclass(frozen=True)
+class InertiaCheck:
+    moments: tuple[float, float, float]
+    """Principal moments, ascending [kg·m²]."""
+    not_psd: bool
+    """A moment is clearly negative: not a physical inertia (an error)."""
+    repaired: Six | None
+    """The repaired ``(ixx, ixy, ixz, iyy, iyz, izz)``, or None when nothing needed repair."""
+    reason: str
+    """What the repair did, for the warning ('' when nothing)."""
+
+
+def _tensor(i: Six) -> np.ndarray:
+    ixx, ixy, ixz, iyy, iyz, izz = i
+    return np.array([[ixx, ixy, ixz], [ixy, iyy, iyz], [ixz, iyz, izz]], dtype=np.float64)
+
+
+def check_inertia(mass: float, inertia: Six) -> InertiaCheck:
+    """Classify ``inertia`` [kg·m²] of a link of ``mass`` [kg] and compute its repair."""
+    vals, vecs = np.linalg.eigh(_tensor(inertia))
+    moments = (float(vals[0]), float(vals[1]), float(vals[2]))
+    scale = max(abs(v) for v in moments)
+    if moments[0] < -(NEGATIVE_TOLERANCE * scale + ABSOLUTE_TOLERANCE):
+        return InertiaCheck(moments, True, None, "")
+    if mass <= 0:
+        return InertiaCheck(moments, False, None, "")
+    floor = max(FLOOR_RELATIVE * scale, FLOOR_PER_KG * mass)
+    fixed = [max(v, 0.0) for v in moments]
+    reasons: list[str] = []
+    if min(fixed) < floor * 0.5:
+        fixed = [max(v, floor) for v in fixed]
+        reasons.append(f"raised zero principal moments to {floor:.3g} kg·m²")
+    a, b, c = fixed  # ascending: eigh sorts and the floor keeps the order
+    if a + b < c * (1.0 - TRIANGLE_MARGIN):
+        half = 0.5 * (c * (1.0 + TRIANGLE_MARGIN) - a - b)
+        fixed = [a + half, b + half, c]
+        reasons.append(
+            f"raised the two smaller principal moments by {half:.3g} kg·m² each to satisfy I1 + I2 ≥ I3"
+        )
+    if not reasons:
+        return InertiaCheck(moments, False, None, "")
+    t = vecs @ np.diag(fixed) @ vecs.T
+    repaired: Six = (
+        float(t[0, 0]),
+        float(t[0, 1]),
+        float(t[0, 2]),
+        float(t[1, 1]),
+        float(t[1, 2]),
+        float(t[2, 2]),
+    )
+    return InertiaCheck(moments, False, repaired, " and ".join(reasons))

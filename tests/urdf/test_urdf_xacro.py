@@ -1,0 +1,98 @@
+"""xacro files: expanded in process with $(find) through the reader's search paths, safely."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import pytest
+
+from humanoid_twin.errors import DependencyError, DescriptionError, ResolveError
+from humanoid_twin.model import Box, Mesh
+from humanoid_twin.urdf import read_urdf
+
+pytest.importorskip("xacro")
+
+XACRO_PKG = Path(__file__).resolve().parents[1] / "data" / "urdf_corpus" / "xacro" / "xacro_pkg"
+OK = XACRO_PKG / "urdf" / "ok_robot.urdf.xacro"
+
+
+def test_expands_macros_includes_find_and_expressions() -> None:
+    m = read_urdf(OK, use_ros_package_path=False)  # $(find xacro_pkg): the package the file is in
+    assert [lk.name for lk in m.links] == ["base", "arm"]
+    assert m.link("arm").visuals[0].geometry == Box((0.2, 0.2, 0.2))
+    mesh = m.link("base").collisions[0].geometry
+    assert isinstance(mesh, Mesh) and mesh.path == (XACRO_PKG / "meshes/tet.stl").resolve()
+    assert mesh.scale == (0.5, 0.5, 0.5)
+    shoulder = m.joint("shoulder")
+    assert shoulder.limit is not None and shoulder.limit.upper == pytest.approx(math.pi / 2)
+    assert shoulder.origin.position == (0.0, 0.0, 0.25)
+    inertial = m.link("base").inertial
+    assert inertial is not None and inertial.inertia[0] == pytest.approx(4 * 0.25 / 6)
+    assert m.source == str(OK)
+    assert m.warnings == ()
+
+
+def test_xacro_args_and_package_paths(tmp_path: Path) -> None:
+    m = read_urdf(
+        OK, package_paths=[XACRO_PKG.parent], use_ros_package_path=False, xacro_args={"arm_size": "0.3"}
+    )
+    assert m.link("arm").visuals[0].geometry == Box((0.3, 0.3, 0.3))
+
+
+def test_expansion_failure_says_how_to_expand_by_hand() -> None:
+    path = XACRO_PKG / "urdf" / "error_undefined_property.urdf.xacro"
+    with pytest.raises(DescriptionError) as info:
+        read_urdf(path, use_ros_package_path=False)
+    message = str(info.value)
+    assert "xacro could not expand the file" in message and "undefined_radius" in message
+    assert "`xacro error_undefined_property.urdf.xacro > error_undefined_property.urdf`" in message
+    assert info.value.__cause__ is not None
+
+
+def test_included_file_with_a_dtd_is_refused() -> None:
+    path = XACRO_PKG / "urdf" / "error_include_with_dtd.urdf.xacro"
+    with pytest.raises(DescriptionError, match="never expanded or read") as info:
+        read_urdf(path, use_ros_package_path=False)
+    assert info.value.file is not None and info.value.file.endswith("bomb.xacro")
+
+
+def test_unknown_find_package() -> None:
+    path = XACRO_PKG / "urdf" / "error_unknown_find.urdf.xacro"
+    with pytest.raises(ResolveError, match=r"\$\(find no_such_pkg\)"):
+        read_urdf(path, use_ros_package_path=False)
+
+
+def test_xacro_module_state_is_restored() -> None:
+    import xacro
+    from xacro import substitution_args
+
+    before = (xacro.parse, substitution_args._eval_find, substitution_args._eval_dict["find"])
+    read_urdf(OK, use_ros_package_path=False)
+    with pytest.raises(DescriptionError):
+        read_urdf(XACRO_PKG / "urdf" / "error_undefined_property.urdf.xacro", use_ros_package_path=False)
+    assert (xacro.parse, substitution_args._eval_find, substitution_args._eval_dict["find"]) == before
+
+
+def test_errors_in_expanded_urdf_name_the_xacro_output(tmp_path: Path) -> None:
+    path = tmp_path / "bad.urdf.xacro"
+    path.write_text(
+        '<robot name="r" xmlns:xacro="http://www.ros.org/wiki/xacro"><link name="a"/><link name="a"/></robot>'
+    )
+    with pytest.raises(DescriptionError, match="duplicate link name") as info:
+        read_urdf(path, use_ros_package_path=False)
+    assert info.value.file == f"{path} (xacro output)"
+
+
+def test_missing_xacro_is_a_dependency_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "xacro", None)
+    with pytest.raises(DependencyError, match=r"humanoid-twin\[xacro\]"):
+        read_urdf(OK, use_ros_package_path=False)
+
+
+def test_xacro_args_on_plain_urdf_are_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "r.urdf"
+    path.write_text('<robot name="r"><link name="a"/></robot>')
+    with pytest.raises(DescriptionError, match=r"not a \.xacro file"):
+        read_urdf(path, xacro_args={"x": "1"})
