@@ -29,8 +29,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
-err_console = Console(stderr=True)
+# Wide enough for the joint table when output is piped (rich falls back to 80 columns then).
+console = Console(width=None if sys.stdout.isatty() else 140)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 
 
 class _State:
@@ -222,14 +223,14 @@ def _print_tree(model: RobotModel) -> None:
 
 
 def _print_joints(model: RobotModel) -> None:
-    t = Table(title="joints", show_lines=False)
+    t = Table(title="joints (angles in degrees, prismatic in metres)", show_lines=False)
     for col in ("joint", "type", "lower", "upper", "effort", "velocity", "damping", "friction", "mimic"):
-        t.add_column(col, justify="left" if col in ("joint", "type", "mimic") else "right")
+        t.add_column(col, justify="left" if col in ("joint", "type", "mimic") else "right", no_wrap=True)
     for j in model.walk():
         if j.type is JointType.FIXED:
             continue
         ang = j.type.is_angular
-        unit = "°" if ang else " m"
+        unit = ""
         scale = 180.0 / math.pi if ang else 1.0
         lim = j.limit
         t.add_row(

@@ -1,0 +1,576 @@
+"""UsdPhysics stage → RobotModel.
+
+Assets written by :func:`~humanoid_twin.usd.write_usd` carry every URDF value in ``urdf:*`` attributes
+(double precision) and come back exactly. Other UsdPhysics assets are read from the physics schemas
+(single precision): a link's frame is then its joint frame (``body1 · localPose1``), so URDF's rule
+"the child frame is the joint frame at q = 0" holds, and the joint axis is the USD axis token.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import DescriptionError, ModelError, TwinError
+from ..model import (
+    Box,
+    Calibration,
+    Capsule,
+    Collision,
+    Cylinder,
+    Drive,
+    Dynamics,
+    Geometry,
+    Inertial,
+    Joint,
+    JointLimit,
+    JointType,
+    Link,
+    Material,
+    Mesh,
+    Mimic,
+    Pose,
+    RobotModel,
+    SafetyController,
+    Sphere,
+    Visual,
+)
+from ..model.transforms import FloatArray, matrix_to_quat, quat_to_matrix
+from . import _tokens as T
+from ._pxr import Gf, stage_modules
+from ._validate import open_stage
+from ._writer import _rotation_taking
+
+__all__ = ["read_usd"]
+
+_m = stage_modules()
+Usd, UsdGeom, UsdPhysics, UsdShade = _m.Usd, _m.UsdGeom, _m.UsdPhysics, _m.UsdShade
+
+_RAD = math.pi / 180.0
+_AXES = {"X": (1.0, 0.0, 0.0), "Y": (0.0, 1.0, 0.0), "Z": (0.0, 0.0, 1.0)}
+
+
+def _get(prim: Any, name: str, default: Any = None) -> Any:
+    attr = prim.GetAttribute(name)
+    if not attr or not attr.HasAuthoredValue():
+        return default
+    return attr.Get()
+
+
+def _vec(v: Any) -> tuple[float, float, float]:
+    return (float(v[0]), float(v[1]), float(v[2]))
+
+
+def _quat(q: Any) -> tuple[float, float, float, float]:
+    im = q.GetImaginary()
+    return (float(q.GetReal()), float(im[0]), float(im[1]), float(im[2]))
+
+
+def _unit_quat(q: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    n = math.sqrt(sum(c * c for c in q))
+    if n < 1e-12:
+        return (1.0, 0.0, 0.0, 0.0)
+    if abs(n - 1.0) < 1e-12:
+        return q
+    return (q[0] / n, q[1] / n, q[2] / n, q[3] / n)
+
+
+def _matrix(position: tuple[float, ...], quat: tuple[float, float, float, float]) -> FloatArray:
+    m = np.eye(4)
+    m[:3, :3] = quat_to_matrix(quat)
+    m[:3, 3] = position
+    return m
+
+
+def _np(m: Any) -> FloatArray:
+    """Gf.Matrix4d (row-vector convention) → numpy column-vector 4×4."""
+    return np.array(m, dtype=np.float64).T
+
+
+def _pose(m: FloatArray) -> Pose:
+    return Pose((float(m[0, 3]), float(m[1, 3]), float(m[2, 3])), matrix_to_quat(m[:3, :3]))
+
+
+def _local_ops(prim: Any) -> tuple[FloatArray, tuple[float, float, float], Pose | None]:
+    """The prim's local transform split into a rigid part and a scale.
+
+    Returns ``(rigid 4×4, scale, exact_pose)``; ``exact_pose`` is the pose read straight from
+    translate/orient ops (no matrix round trip) when the op stack is the writer's own.
+    """
+    xf = UsdGeom.Xformable(prim)
+    ops = xf.GetOrderedXformOps()
+    kinds = [op.GetOpType() for op in ops]
+    allowed = [UsdGeom.XformOp.TypeTranslate, UsdGeom.XformOp.TypeOrient, UsdGeom.XformOp.TypeScale]
+    if (
+        all(k in allowed for k in kinds)
+        and kinds == sorted(kinds, key=allowed.index)
+        and len(set(kinds)) == len(kinds)
+    ):
+        pos = (0.0, 0.0, 0.0)
+        quat = (1.0, 0.0, 0.0, 0.0)
+        scale = (1.0, 1.0, 1.0)
+        for op in ops:
+            v = op.Get()
+            if op.GetOpType() == UsdGeom.XformOp.TypeTranslate:
+                pos = _vec(v)
+            elif op.GetOpType() == UsdGeom.XformOp.TypeOrient:
+                quat = _unit_quat(_quat(v))
+            else:
+                scale = _vec(v)
+        pose = Pose(pos, quat)
+        return pose.matrix(), scale, pose
+    m = _np(xf.GetLocalTransformation())
+    lin = m[:3, :3]
+    s = np.linalg.norm(lin, axis=0)
+    s = np.where(s < 1e-15, 1.0, s)
+    rot = lin / s
+    if np.linalg.det(rot) < 0:
+        s[0], rot[:, 0] = -s[0], -rot[:, 0]
+    rigid = np.eye(4)
+    rigid[:3, :3] = rot
+    rigid[:3, 3] = m[:3, 3]
+    return rigid, (float(s[0]), float(s[1]), float(s[2])), None
+
+
+@dataclass
+class _LinkData:
+    prim: Any
+    name: str
+    offset: FloatArray = field(default_factory=lambda: np.eye(4))
+    """``body_T_link``: identity for humanoid_twin assets; the joint frame for foreign ones."""
+    visuals: list[Visual] = field(default_factory=list)
+    collisions: list[Collision] = field(default_factory=list)
+
+
+class _Reader:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.stage = open_stage(path)
+        self.cache = UsdGeom.XformCache()
+        self.materials: dict[str, Material] = {}
+        self.pending: list[tuple[Any, _LinkData | None, _LinkData]] = []
+        """Foreign joints whose origin is computed once every link frame is known."""
+
+    def error(self, message: str, element: str | None = None) -> DescriptionError:
+        return DescriptionError(message, file=self.path, element=element)
+
+    def robot_prim(self) -> Any:
+        prim = self.stage.GetDefaultPrim()
+        if prim:
+            return prim
+        for p in self.stage.GetPseudoRoot().GetChildren():
+            if any(q.HasAPI(UsdPhysics.RigidBodyAPI) for q in Usd.PrimRange(p)):
+                return p
+        raise self.error("the stage has no defaultPrim and no prim with rigid bodies")
+
+    def read(self) -> RobotModel:
+        robot = self.robot_prim()
+        ours = robot.GetAttribute(T.TWIN_VERSION).IsValid()
+        links: dict[str, _LinkData] = {}  # prim path → link
+        joint_prims: list[Any] = []
+        gprims: list[Any] = []
+        for prim in Usd.PrimRange(robot):
+            if prim == robot:
+                continue
+            if prim.IsA(UsdPhysics.Joint):
+                joint_prims.append(prim)
+            elif prim.HasAPI(UsdPhysics.RigidBodyAPI) or _get(prim, T.MERGED) or _get(prim, T.WORLD_LINK):
+                links[str(prim.GetPath())] = _LinkData(prim, _get(prim, T.NAME) or prim.GetName())
+            elif prim.IsA(UsdGeom.Gprim):
+                gprims.append(prim)
+        if not links:
+            raise self.error(f"robot prim {str(robot.GetPath())!r} has no rigid bodies")
+        by_name = {ld.name: ld for ld in links.values()}
+        if len(by_name) != len(links):
+            raise self.error("two link prims carry the same name")
+        joints: list[Joint] = []
+        extra_links: list[Link] = []
+        for prim in joint_prims:
+            if _get(prim, T.GENERATED):
+                continue
+            if _get(prim, "urdf:" + T.J_TYPE) is not None:
+                joints.append(self.raw_joint(prim, "urdf:", drive=self.drive(prim, ours)))
+            else:
+                j = self.foreign_joint(prim, links, by_name)
+                if j is not None:
+                    joints.append(j)
+        for ld in links.values():
+            if _get(ld.prim, T.JOINT_PREFIX + T.J_TYPE) is not None:
+                joints.append(self.raw_joint(ld.prim, T.JOINT_PREFIX, drive=None))
+        if any(j.parent == "world" for j in joints) and "world" not in by_name:
+            extra_links.append(Link("world"))
+        for prim in gprims:
+            self.geometry(prim, links)
+        model_links = [self.link(ld) for ld in links.values()] + extra_links
+        # source order when the asset recorded it
+        link_order = _get(robot, T.LINK_ORDER)
+        if link_order is not None:
+            rank = {n: i for i, n in enumerate(link_order)}
+            model_links.sort(key=lambda lk: rank.get(lk.name, len(rank)))
+        joint_order = _get(robot, T.JOINT_ORDER)
+        if joint_order is not None:
+            jrank = {n: i for i, n in enumerate(joint_order)}
+            joints.sort(key=lambda j: jrank.get(j.name, len(jrank)))
+        robot_materials: list[Material] = []
+        rel = robot.GetRelationship(T.ROBOT_MATERIALS)
+        if rel:
+            for target in rel.GetTargets():
+                robot_materials.append(self.material(self.stage.GetPrimAtPath(target)))
+        try:
+            return RobotModel(
+                name=_get(robot, T.NAME) or robot.GetName(),
+                links=tuple(model_links),
+                joints=tuple(joints),
+                materials=tuple(robot_materials),
+                source=str(self.path),
+            )
+        except ModelError as err:
+            raise self.error(f"the stage is not a robot tree: {err}") from err
+
+    # ---- links
+
+    def link(self, ld: _LinkData) -> Link:
+        prim = ld.prim
+        inertial: Inertial | None = None
+        mass = _get(prim, T.INERTIAL_MASS)
+        if mass is not None:
+            inertial = Inertial(
+                float(mass),
+                Pose(_vec(_get(prim, T.INERTIAL_XYZ)), _quat(_get(prim, T.INERTIAL_QUAT))),
+                tuple(float(x) for x in _get(prim, T.INERTIAL_INERTIA)),  # type: ignore[arg-type]
+            )
+        elif prim.HasAPI(UsdPhysics.MassAPI) and _get(prim, "physics:mass") is not None:
+            m = float(_get(prim, "physics:mass"))
+            com = _vec(_get(prim, "physics:centerOfMass", Gf.Vec3f(0.0)))
+            diag = _vec(_get(prim, "physics:diagonalInertia", Gf.Vec3f(0.0)))
+            axes = _unit_quat(_quat(_get(prim, "physics:principalAxes", Gf.Quatf(1.0))))
+            inv = np.linalg.inv(ld.offset)
+            r = inv[:3, :3] @ quat_to_matrix(axes)
+            tensor = r @ np.diag(diag) @ r.T
+            c = inv @ np.array([*com, 1.0])
+            inertial = Inertial(
+                m,
+                Pose((float(c[0]), float(c[1]), float(c[2]))),
+                (
+                    float(tensor[0, 0]),
+                    float(tensor[0, 1]),
+                    float(tensor[0, 2]),
+                    float(tensor[1, 1]),
+                    float(tensor[1, 2]),
+                    float(tensor[2, 2]),
+                ),
+            )
+        return Link(ld.name, inertial, tuple(ld.visuals), tuple(ld.collisions))
+
+    def owner(self, prim: Any, links: dict[str, _LinkData]) -> _LinkData | None:
+        p = prim.GetParent()
+        while p and str(p.GetPath()) not in links:
+            p = p.GetParent()
+        return links.get(str(p.GetPath())) if p else None
+
+    def geometry(self, prim: Any, links: dict[str, _LinkData]) -> None:
+        if _get(prim, T.GENERATED):
+            return
+        ld = self.owner(prim, links)
+        if ld is None:
+            return
+        collider = prim.HasAPI(UsdPhysics.CollisionAPI)
+        purpose = _get(prim, "purpose", "default")
+        if not collider and purpose in ("guide", "proxy"):
+            return
+        rigid, scale, exact = _local_ops(prim)
+        # the transform between the link prim and the gprim's parent (identity in our assets)
+        parent = prim.GetParent()
+        between, _ = self.cache.ComputeRelativeTransform(parent, ld.prim)
+        between_np = _np(between)
+        if (
+            exact is not None
+            and np.array_equal(between_np, np.eye(4))
+            and np.array_equal(ld.offset, np.eye(4))
+        ):
+            origin = exact
+            frame = exact.matrix()
+        else:
+            frame = np.linalg.inv(ld.offset) @ between_np @ rigid
+            origin = _pose(frame)
+        geom: Geometry
+        type_name = prim.GetTypeName()
+        if type_name == "Cube":
+            size = float(_get(prim, "size", 2.0))
+            geom = Box((size * scale[0], size * scale[1], size * scale[2]))
+        elif type_name == "Sphere":
+            geom = Sphere(float(_get(prim, "radius", 1.0)) * abs(scale[0]))
+        elif type_name in ("Cylinder", "Capsule"):
+            r = float(_get(prim, "radius", 1.0)) * abs(scale[0])
+            h = float(_get(prim, "height", 2.0)) * abs(scale[2])
+            cyl = _get(prim, T.CYLINDER)
+            if cyl is not None:
+                geom = Cylinder(float(cyl[0]), float(cyl[1]))
+            else:
+                geom = Cylinder(r, h) if type_name == "Cylinder" else Capsule(r, h)
+            axis = str(_get(prim, "axis", "Z"))
+            if axis != "Z":
+                turn = np.eye(4)
+                turn[:3, :3] = _rotation_taking(np.array([0.0, 0.0, 1.0]), np.array(_AXES[axis]))
+                origin = _pose(frame @ turn)
+        elif type_name == "Mesh":
+            uri = _get(prim, T.MESH_URI)
+            stored = _get(prim, T.MESH_PATH)
+            path = Path(stored) if stored and Path(stored).is_file() else None
+            if uri is None:
+                uri = self.stage.GetRootLayer().identifier + str(prim.GetPath())
+            geom = Mesh(str(uri), path, scale)
+        else:
+            return  # other gprims (points, curves…) have no URDF counterpart
+        name = _get(prim, T.NAME)
+        name = prim.GetName() if name is None else str(name)
+        if collider:
+            ld.collisions.append(Collision(name, origin, geom))
+        else:
+            ld.visuals.append(Visual(name, origin, geom, self.visual_material(prim)))
+
+    def visual_material(self, prim: Any) -> Material | None:
+        bound, _ = UsdShade.MaterialBindingAPI(prim).ComputeBoundMaterial()
+        if bound:
+            return self.material(bound.GetPrim())
+        color = _get(prim, "primvars:displayColor")
+        if color is not None and len(color):
+            opacity = _get(prim, "primvars:displayOpacity")
+            a = float(opacity[0]) if opacity is not None and len(opacity) else 1.0
+            c = color[0]
+            return Material("", (float(c[0]), float(c[1]), float(c[2]), a))
+        return None
+
+    def material(self, prim: Any) -> Material:
+        key = str(prim.GetPath())
+        if key in self.materials:
+            return self.materials[key]
+        name = _get(prim, T.NAME)
+        name = prim.GetName() if name is None else str(name)
+        rgba = _get(prim, T.MATERIAL_RGBA)
+        rgba_t: tuple[float, float, float, float] | None = None
+        if rgba is not None:
+            rgba_t = (float(rgba[0]), float(rgba[1]), float(rgba[2]), float(rgba[3]))
+        elif not prim.GetAttribute(T.MATERIAL_TEXTURE):
+            surface = UsdShade.Material(prim).ComputeSurfaceSource()[0]
+            if surface:
+                c = surface.GetInput("diffuseColor")
+                o = surface.GetInput("opacity")
+                if c and c.Get() is not None:
+                    cv = c.Get()
+                    a = float(o.Get()) if o and o.Get() is not None else 1.0
+                    rgba_t = (float(cv[0]), float(cv[1]), float(cv[2]), a)
+        texture = _get(prim, T.MATERIAL_TEXTURE)
+        mat = Material(name, rgba_t, str(texture) if texture is not None else None)
+        self.materials[key] = mat
+        return mat
+
+    # ---- joints
+
+    def drive(self, prim: Any, ours: bool) -> Drive | None:
+        stiffness = _get(prim, T.DRIVE_STIFFNESS)
+        if stiffness is not None:
+            mf = _get(prim, T.DRIVE_MAX_FORCE)
+            return Drive(
+                float(stiffness),
+                float(_get(prim, T.DRIVE_DAMPING, 0.0)),
+                float(mf) if mf is not None else None,
+                str(_get(prim, T.DRIVE_KIND, "force")),
+                float(_get(prim, T.DRIVE_ARMATURE, 0.0)),
+            )
+        if ours:
+            return None  # the drive came from ImportOptions, not from the model
+        for instance, per in (("angular", 180.0 / math.pi), ("linear", 1.0)):
+            if prim.HasAPI(UsdPhysics.DriveAPI, instance):
+                pre = f"drive:{instance}:physics:"
+                mf = _get(prim, pre + "maxForce")
+                armature = _get(prim, "newton:armature", _get(prim, T.PHYSX_ARMATURE, 0.0))
+                return Drive(
+                    float(_get(prim, pre + "stiffness", 0.0)) * per,
+                    float(_get(prim, pre + "damping", 0.0)) * per,
+                    float(mf) if mf is not None and math.isfinite(mf) and mf < 3e38 else None,
+                    str(_get(prim, pre + "type", "force")),
+                    float(armature),
+                )
+        return None
+
+    def raw_joint(self, prim: Any, prefix: str, drive: Drive | None) -> Joint:
+        def g(name: str, default: Any = None) -> Any:
+            return _get(prim, prefix + name, default)
+
+        def f(name: str) -> float | None:
+            v = g(name)
+            return None if v is None else float(v)
+
+        elements = set(g(T.J_ELEMENTS, []) or [])
+        limit = dynamics = mimic = safety = calibration = None
+        if "limit" in elements:
+            limit = JointLimit(f(T.J_LOWER), f(T.J_UPPER), f(T.J_EFFORT), f(T.J_VELOCITY))
+        if "dynamics" in elements:
+            dynamics = Dynamics(f(T.J_DAMPING) or 0.0, f(T.J_FRICTION) or 0.0)
+        if "mimic" in elements:
+            mult, off = f(T.J_MIMIC_MULT), f(T.J_MIMIC_OFFSET)
+            mimic = Mimic(str(g(T.J_MIMIC_JOINT)), 1.0 if mult is None else mult, 0.0 if off is None else off)
+        if "safety_controller" in elements:
+            safety = SafetyController(f(T.J_SC_KVEL) or 0.0, f(T.J_SC_LOWER), f(T.J_SC_UPPER), f(T.J_SC_KPOS))
+        if "calibration" in elements:
+            calibration = Calibration(f(T.J_CAL_RISING), f(T.J_CAL_FALLING))
+        try:
+            jtype = JointType(str(g(T.J_TYPE)))
+        except ValueError as err:
+            raise self.error(
+                f"joint type {g(T.J_TYPE)!r} is not a URDF joint type", str(prim.GetPath())
+            ) from err
+        return Joint(
+            name=str(g(T.J_NAME)),
+            type=jtype,
+            parent=str(g(T.J_PARENT)),
+            child=str(g(T.J_CHILD)),
+            origin=Pose(_vec(g(T.J_XYZ)), _quat(g(T.J_QUAT))),
+            axis=_vec(g(T.J_AXIS)),
+            limit=limit,
+            dynamics=dynamics,
+            mimic=mimic,
+            safety_controller=safety,
+            calibration=calibration,
+            drive=drive,
+            dont_collapse=bool(g(T.J_DONT_COLLAPSE, False)),
+        )
+
+    def foreign_joint(
+        self, prim: Any, links: dict[str, _LinkData], by_name: dict[str, _LinkData]
+    ) -> Joint | None:
+        """A joint from the UsdPhysics schema alone (assets not written by humanoid_twin)."""
+        uj = UsdPhysics.Joint(prim)
+        if _get(prim, "physics:excludeFromArticulation"):
+            return None
+        t0 = uj.GetBody0Rel().GetTargets()
+        t1 = uj.GetBody1Rel().GetTargets()
+        if not t1 or str(t1[0]) not in links:
+            return None
+        child = links[str(t1[0])]
+        parent = links.get(str(t0[0])) if t0 else None
+        local1 = _matrix(
+            _vec(uj.GetLocalPos1Attr().Get() or Gf.Vec3f(0.0)),
+            _unit_quat(_quat(uj.GetLocalRot1Attr().Get() or Gf.Quatf(1.0))),
+        )
+        child.offset = local1
+        type_name = prim.GetTypeName()
+        limit: JointLimit | None = None
+        axis = _AXES.get(str(_get(prim, "physics:axis", "X")), (1.0, 0.0, 0.0))
+        if type_name == "PhysicsRevoluteJoint":
+            lo, hi = _get(prim, "physics:lowerLimit"), _get(prim, "physics:upperLimit")
+            finite = lo is not None and hi is not None and math.isfinite(lo) and math.isfinite(hi)
+            jtype = JointType.REVOLUTE if finite else JointType.CONTINUOUS
+            if finite:
+                limit = JointLimit(float(lo) * _RAD, float(hi) * _RAD)
+        elif type_name == "PhysicsPrismaticJoint":
+            jtype = JointType.PRISMATIC
+            lo, hi = _get(prim, "physics:lowerLimit"), _get(prim, "physics:upperLimit")
+            limit = JointLimit(
+                float(lo) if lo is not None and math.isfinite(lo) else None,
+                float(hi) if hi is not None and math.isfinite(hi) else None,
+            )
+        elif type_name == "PhysicsFixedJoint":
+            jtype = JointType.FIXED
+        elif type_name == "PhysicsJoint":  # D6: URDF knows planar (normal Z locked), floating, fixed
+            locked = set()
+            for dof in ("transX", "transY", "transZ", "rotX", "rotY", "rotZ"):
+                lo, hi = _get(prim, f"limit:{dof}:physics:low"), _get(prim, f"limit:{dof}:physics:high")
+                if prim.HasAPI(UsdPhysics.LimitAPI, dof) and lo is not None and hi is not None and lo > hi:
+                    locked.add(dof)
+            shapes = {
+                frozenset({"transZ", "rotX", "rotY"}): JointType.PLANAR,
+                frozenset(): JointType.FLOATING,
+                frozenset({"transX", "transY", "transZ", "rotX", "rotY", "rotZ"}): JointType.FIXED,
+            }
+            found = shapes.get(frozenset(locked))
+            if found is None:
+                return None
+            jtype = found
+            axis = (0.0, 0.0, 1.0)
+        else:
+            return None  # spherical, distance and D6 joints have no URDF counterpart
+        self.pending.append((prim, parent, child))
+        vel = _get(prim, T.PHYSX_MAX_VELOCITY)
+        unit = _RAD if jtype in (JointType.REVOLUTE, JointType.CONTINUOUS) else 1.0
+        if vel is not None and math.isfinite(vel) and vel < 3e38:
+            limit = JointLimit(
+                limit.lower if limit else None, limit.upper if limit else None, None, float(vel) * unit
+            )
+        friction = _get(prim, "newton:friction", _get(prim, T.PHYSX_FRICTION))
+        damping = _get(prim, "newton:damping")
+        dynamics = None
+        if friction or damping:
+            dynamics = Dynamics(
+                float(damping or 0.0) / unit if unit != 1.0 else float(damping or 0.0), float(friction or 0.0)
+            )
+        mimic = None
+        mrel = prim.GetRelationship("newton:mimicJoint")
+        if mrel and mrel.GetTargets():
+            leader = self.stage.GetPrimAtPath(mrel.GetTargets()[0])
+            mimic = Mimic(
+                leader.GetName(),
+                float(_get(prim, "newton:mimicCoef1", 1.0)),
+                float(_get(prim, "newton:mimicCoef0", 0.0)) * unit,
+            )
+        return Joint(
+            name=prim.GetName(),
+            type=jtype,
+            parent=parent.name if parent is not None else "world",
+            child=child.name,
+            axis=axis,
+            limit=limit,
+            dynamics=dynamics,
+            mimic=mimic,
+            drive=self.drive(prim, ours=False),
+        )
+
+    def link_world(self, ld: _LinkData) -> FloatArray:
+        return _np(self.cache.GetLocalToWorldTransform(ld.prim)) @ ld.offset
+
+
+def read_usd(path: str | Path) -> RobotModel:
+    """Read a UsdPhysics robot asset (the stage's defaultPrim) back into a :class:`RobotModel`.
+
+    Assets written by :func:`write_usd` come back exactly (every URDF value is stored in double
+    precision); other UsdPhysics assets are read from the physics schemas. ``source`` of the result
+    is ``path``.
+
+    Raises:
+        UsdError: the file cannot be opened.
+        DescriptionError: the stage does not describe a tree of rigid bodies and joints.
+    """
+    reader = _Reader(Path(path))
+    try:
+        model = reader.read()
+    except TwinError:
+        raise
+    except (ValueError, TypeError, RuntimeError) as err:
+        raise DescriptionError(f"cannot read the robot: {err}", file=path) from err
+    if reader.pending:
+        model = _fix_foreign_origins(reader, model)
+    return model
+
+
+def _fix_foreign_origins(reader: _Reader, model: RobotModel) -> RobotModel:
+    """Foreign joints: origin = ``parent_link_T_child_link`` from the composed world transforms."""
+    world: dict[str, FloatArray] = {}
+    for _, parent, child in reader.pending:
+        for ld in (parent, child):
+            if ld is not None:
+                world[ld.name] = reader.link_world(ld)
+    world.setdefault("world", np.eye(4))
+    joints = []
+    for j in model.joints:
+        if j.name in {p.GetName() for p, _, _ in reader.pending}:
+            parent_w = world.get(j.parent, np.eye(4))
+            origin = _pose(np.linalg.inv(parent_w) @ world[j.child])
+            j = dataclasses.replace(j, origin=origin)
+        joints.append(j)
+    return model.replace(joints=tuple(joints))
