@@ -397,8 +397,8 @@ class RobotModel:
     joints: tuple[Joint, ...]
     materials: tuple[Material, ...] = ()
     """Named materials declared at the robot level."""
-    source: str | None = None
-    """The file the model was read from, for messages."""
+    source: str | None = field(default=None, compare=False)
+    """The file the model was read from, for messages (not part of equality)."""
     warnings: tuple[str, ...] = field(default=(), compare=False)
     """What the importer repaired or ignored, one sentence each."""
 
