@@ -55,6 +55,15 @@ _RAD = math.pi / 180.0
 _AXES = {"X": (1.0, 0.0, 0.0), "Y": (0.0, 1.0, 0.0), "Z": (0.0, 0.0, 1.0)}
 
 
+def _mesh_file(stored: Any) -> Path | None:
+    """The mesh file an ``urdf:mesh:path`` names: an asset path resolved against its layer
+    (older assets stored a plain absolute string)."""
+    if stored is None:
+        return None
+    text = getattr(stored, "resolvedPath", None) or getattr(stored, "path", None) or str(stored)
+    return Path(text) if text and Path(text).is_file() else None
+
+
 def _get(prim: Any, name: str, default: Any = None) -> Any:
     attr = prim.GetAttribute(name)
     if not attr or not attr.HasAuthoredValue():
@@ -320,8 +329,7 @@ class _Reader:
                 origin = _pose(frame @ turn)
         elif type_name == "Mesh":
             uri = _get(prim, T.MESH_URI)
-            stored = _get(prim, T.MESH_PATH)
-            path = Path(stored) if stored and Path(stored).is_file() else None
+            path = _mesh_file(_get(prim, T.MESH_PATH))
             if uri is None:
                 uri = self.stage.GetRootLayer().identifier + str(prim.GetPath())
             geom = Mesh(str(uri), path, scale)

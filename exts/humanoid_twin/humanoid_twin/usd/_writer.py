@@ -232,6 +232,21 @@ class _Writer:
         self.materials: dict[Material, str] = {}
         self.material_names = NameTable()
 
+    geometry_dir: Path | None = None
+    """Folder of the layer the geometry is written to: mesh paths are stored relative to it."""
+
+    def _portable(self, path: Path | None) -> str:
+        """The mesh file as an asset path relative to the geometry layer, so the asset can move."""
+        if path is None:
+            return ""
+        if self.geometry_dir is None:
+            return str(path)
+        try:
+            rel = os.path.relpath(Path(path).resolve(), self.geometry_dir.resolve())
+        except ValueError:  # other drive (Windows)
+            return str(path)
+        return rel if rel.startswith("..") else "./" + rel
+
     # ---- classification
 
     def _classify(self, link: Link) -> str:
@@ -507,7 +522,7 @@ class _Writer:
             proto = self.meshes[str(g.path)]
             spec.referenceList.Prepend(Sdf.Reference(proto.asset, Sdf.Path(proto.path)))
             _raw(spec, T.MESH_URI, V.String, g.uri)
-            _raw(spec, T.MESH_PATH, V.String, str(g.path))
+            _raw(spec, T.MESH_PATH, V.Asset, Sdf.AssetPath(self._portable(g.path)))
             scale = g.scale
         else:  # pragma: no cover - the model's Geometry union is closed
             raise UsdError(f"unsupported geometry {g!r}")
@@ -800,6 +815,7 @@ def write_usd(
             if meshes:  # bulk data in crate format: 4× faster to write and 3× smaller than text
                 mesh_layer = Sdf.Layer.CreateAnonymous(".usdc")
                 _stage_metadata(mesh_layer, "meshes")
+            writer.geometry_dir = cfg
             writer.write(base, phys, meshes, mesh_layer, f"./{mesh_path.name}")
             phys_robot = phys.GetPrimAtPath(writer.robot_path)
             if phys_robot:
@@ -820,6 +836,7 @@ def write_usd(
             if mesh_layer is not None:
                 files[mesh_path] = mesh_layer
         else:
+            writer.geometry_dir = out.parent
             writer.write(main, main, meshes)
         _scene(main)
         main.documentation = f"{model.name} written by humanoid_twin {__version__}"
