@@ -100,11 +100,6 @@ def test_small_robot_fixed_base_without_merging_agrees(tmp_path: Path) -> None:
     check_agreement(_no_mimic_offset(), tmp_path, ImportOptions(fix_base=True, merge_fixed_joints=False))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="usd writer: joint frames are computed at forward_kinematics(model), where a mimic joint "
-    "sits at its offset, so USD q = 0 is URDF q = offset for such joints (reported to the lead)",
-)
 def test_mimic_with_offset_agrees(tmp_path: Path) -> None:
     check_agreement(small_robot(), tmp_path)
 

@@ -127,7 +127,7 @@ def check_physics(model: RobotModel, options: ImportOptions, asset_path: Path, a
             total += float(mass.Get())
     assert total == pytest.approx(model.total_mass, rel=1e-6, abs=1e-9)
     # bodies sit at the model's forward kinematics at q = 0, joint frames agree from both sides
-    fk = forward_kinematics(model)
+    fk = forward_kinematics(model, {j.name: 0.0 for j in model.joints})  # every joint at 0, mimics too
     cache = UsdGeom.XformCache()
     world_of = {}
     for lk in model.links:

@@ -40,7 +40,6 @@ from ..model import (
     Capsule,
     Collision,
     Cylinder,
-    Drive,
     Geometry,
     ImportOptions,
     Joint,
@@ -53,6 +52,7 @@ from ..model import (
     Visual,
     forward_kinematics,
 )
+from ..model.drives import joint_armature, resolve_drive
 from ..model.transforms import FloatArray, matrix_to_quat
 from . import _tokens as T
 from ._names import NameTable
@@ -204,9 +204,11 @@ class _Writer:
         self.model = model
         self.options = options
         self.load = mesh_loader
-        self.fk = forward_kinematics(model)
-        root = model.root
-        self.world_root = root.name == "world" and root.is_frame
+        # q = 0 for every joint, mimic followers included (forward_kinematics would put a follower at
+        # its offset): USD bodies are authored at the joints' zero, as MuJoCo's are.
+        self.fk = forward_kinematics(model, {j.name: 0.0 for j in model.joints})
+        # A root link named "world" is the world (URDF convention), as in the MuJoCo builder.
+        self.world_root = model.root.name == "world"
         self.kind: dict[str, str] = {}  # link → "body" | "world" | "merged"
         for lk in model.links:
             self.kind[lk.name] = self._classify(lk)
@@ -605,40 +607,28 @@ class _Writer:
         per = math.pi / 180.0 if angular else 1.0  # per-radian gain → per-degree gain
         unit = _DEG if angular else 1.0
         instance = "angular" if angular else "linear"
-        armature = 0.0
-        drive: Drive | None = j.drive
+        drive = resolve_drive(j, self.options)
+        armature = joint_armature(j, self.options) if j.mimic is None else 0.0
+        if j.drive is not None:  # the model's own gains: keep them so read_usd restores Joint.drive
+            _raw(spec, T.DRIVE_STIFFNESS, V.Double, j.drive.stiffness)
+            _raw(spec, T.DRIVE_DAMPING, V.Double, j.drive.damping)
+            if j.drive.max_force is not None:
+                _raw(spec, T.DRIVE_MAX_FORCE, V.Double, j.drive.max_force)
+            _raw(spec, T.DRIVE_KIND, V.Token, j.drive.kind)
+            _raw(spec, T.DRIVE_ARMATURE, V.Double, j.drive.armature)
         if j.mimic is None:
-            o = self.options
             if drive is not None:
-                _raw(spec, T.DRIVE_STIFFNESS, V.Double, drive.stiffness)
-                _raw(spec, T.DRIVE_DAMPING, V.Double, drive.damping)
-                if drive.max_force is not None:
-                    _raw(spec, T.DRIVE_MAX_FORCE, V.Double, drive.max_force)
-                _raw(spec, T.DRIVE_KIND, V.Token, drive.kind)
-                _raw(spec, T.DRIVE_ARMATURE, V.Double, drive.armature)
-                gains: tuple[float, float] | None = (drive.stiffness, drive.damping)
-                max_force, kind, armature, target = drive.max_force, drive.kind, drive.armature, "position"
-            else:
-                gains = {
-                    "position": (o.drive_stiffness, o.drive_damping),
-                    "velocity": (0.0, o.drive_damping),
-                    "none": None,
-                }[o.drive_type]
-                effort = j.limit.effort if j.limit is not None else None
-                max_force = effort if effort is not None and effort > 0 else None
-                kind, armature, target = o.drive_kind, o.armature, o.drive_type
-            if gains is not None:
                 pre = f"drive:{instance}:physics:"
                 _apply(spec, f"PhysicsDriveAPI:{instance}")
-                _attr(spec, pre + "type", V.Token, kind, uniform=True)
-                _attr(spec, pre + "stiffness", V.Float, gains[0] * per)
-                _attr(spec, pre + "damping", V.Float, gains[1] * per)
-                if target == "velocity":
+                _attr(spec, pre + "type", V.Token, drive.kind, uniform=True)
+                _attr(spec, pre + "stiffness", V.Float, drive.stiffness * per)
+                _attr(spec, pre + "damping", V.Float, drive.damping * per)
+                if drive.target == "velocity":
                     _attr(spec, pre + "targetVelocity", V.Float, 0.0)
                 else:
                     _attr(spec, pre + "targetPosition", V.Float, 0.0)
-                if max_force is not None:
-                    _attr(spec, pre + "maxForce", V.Float, max_force)
+                if drive.max_force is not None:
+                    _attr(spec, pre + "maxForce", V.Float, drive.max_force)
         else:
             self._mimic(spec, j, angular)
         friction = j.dynamics.friction if j.dynamics is not None else 0.0

@@ -23,7 +23,6 @@ from ...model import (
     Box,
     Capsule,
     Cylinder,
-    Drive,
     Geometry,
     ImportOptions,
     Link,
@@ -32,6 +31,7 @@ from ...model import (
     RobotModel,
     Sphere,
 )
+from ...model.drives import joint_armature, resolve_drive
 from ...model.transforms import FloatArray, matrix_to_quat
 from ._plan import PLACEHOLDER_INERTIA, PLACEHOLDER_MASS, Plan, plan
 
@@ -45,7 +45,6 @@ __all__ = [
     "VISUAL_GROUP",
     "build_model",
     "build_spec",
-    "drive_for",
     "import_mujoco",
 ]
 
@@ -72,18 +71,6 @@ def import_mujoco() -> Any:
     except ImportError as err:
         raise DependencyError.missing("mujoco", "mujoco") from err
     return mujoco
-
-
-def drive_for(joint_drive: Drive | None, options: ImportOptions) -> Drive:
-    """The drive gains of a joint: its own ``Joint.drive`` if set, else the import options'."""
-    if joint_drive is not None:
-        return joint_drive
-    return Drive(
-        stiffness=options.drive_stiffness,
-        damping=options.drive_damping,
-        kind=options.drive_kind,
-        armature=options.armature,
-    )
 
 
 def _pose(m: FloatArray) -> tuple[list[float], list[float]]:
@@ -213,7 +200,7 @@ class _Builder:
                 jt.damping[0] = j.dynamics.damping
                 jt.frictionloss = j.dynamics.friction
             if j.mimic is None:  # mimic joints are not actuated: no rotor inertia (as in USD)
-                jt.armature = j.drive.armature if j.drive is not None else self.options.armature
+                jt.armature = joint_armature(j, self.options)
 
     # ------------------------------------------------------------ geometry
 
@@ -344,13 +331,12 @@ class _Builder:
 
     def add_actuators(self) -> None:
         mj = self.mj
-        kind = self.options.drive_type
-        if kind == "none":
-            return
         for j in self.model.actuated_joints:
-            drive = drive_for(j.drive, self.options)
+            drive = resolve_drive(j, self.options)
+            if drive is None:
+                continue
             act = self.spec.add_actuator(name=j.name, target=j.name, trntype=mj.mjtTrn.mjTRN_JOINT)
-            if kind == "position":
+            if drive.target == "position":
                 act.set_to_position(kp=drive.stiffness, kv=drive.damping)
                 if np.isfinite(j.lower) and np.isfinite(j.upper) and j.upper > j.lower:
                     act.ctrllimited = mj.mjtLimited.mjLIMITED_TRUE
@@ -365,10 +351,9 @@ class _Builder:
                     act.ctrlrange = [-vmax, vmax]
                 else:
                     act.ctrllimited = mj.mjtLimited.mjLIMITED_FALSE
-            limit = effort_limit(j.drive, j.limit.effort if j.limit is not None else None)
-            if limit is not None:
+            if drive.max_force is not None:
                 act.forcelimited = mj.mjtLimited.mjLIMITED_TRUE
-                act.forcerange = [-limit, limit]
+                act.forcerange = [-drive.max_force, drive.max_force]
             else:
                 act.forcelimited = mj.mjtLimited.mjLIMITED_FALSE
             if drive.kind == "acceleration":
@@ -385,19 +370,6 @@ class _Builder:
             group=0,
             rgba=[0.35, 0.4, 0.45, 1.0],
         )
-
-
-def effort_limit(drive: Drive | None, effort: float | None) -> float | None:
-    """The actuator force limit [N·m] or [N]: the joint's own drive's ``max_force`` when it has a
-    drive (None there means unlimited), else the URDF effort, as the USD writer does.
-
-    None (unlimited) also when the value is not positive (URDF ``effort="0"`` is commonly written
-    for "unspecified").
-    """
-    value = drive.max_force if drive is not None else effort
-    if value is None or not np.isfinite(value) or value <= 0:
-        return None
-    return float(value)
 
 
 def build_spec(
