@@ -16,7 +16,7 @@ ADAPTERS: dict[str, tuple[str, ...]] = {
     "isaacsim": ("kit",),
     "pxr": ("usd", "kit"),
     "mujoco": ("physics", "emulator", "scenarios", "maintenance", "data"),
-    "rclpy": ("ros",),
+    "rclpy": ("ros", "emulator"),  # the emulator is its own ROS process (the robot stand-in)
 }
 CORE = ("model", "urdf", "meshes", "errors.py", "_version.py", "__init__.py")
 

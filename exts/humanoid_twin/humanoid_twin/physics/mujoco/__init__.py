@@ -6,34 +6,15 @@ The model is built element by element with ``mujoco.MjSpec`` from the same
 calling them without mujoco installed raises :class:`~humanoid_twin.errors.DependencyError`.
 """
 
-from ._builder import (
-    COLLISION_GROUP as COLLISION_GROUP,
-)
-from ._builder import (
-    VISUAL_GROUP as VISUAL_GROUP,
-)
-from ._builder import (
-    build_model as build_model,
-)
-from ._builder import (
-    build_spec as build_spec,
-)
-from ._builder import (
-    drive_for as drive_for,
-)
-from ._builder import (
-    effort_limit as effort_limit,
-)
+from ._backend import MujocoBackend as MujocoBackend
+from ._builder import COLLISION_GROUP as COLLISION_GROUP
+from ._builder import VISUAL_GROUP as VISUAL_GROUP
+from ._builder import build_model as build_model
+from ._builder import build_spec as build_spec
 from ._names import MujocoNames as MujocoNames
-from ._plan import (
-    FREE_JOINT_NAME as FREE_JOINT_NAME,
-)
-from ._plan import (
-    PLACEHOLDER_INERTIA as PLACEHOLDER_INERTIA,
-)
-from ._plan import (
-    PLACEHOLDER_MASS as PLACEHOLDER_MASS,
-)
+from ._plan import FREE_JOINT_NAME as FREE_JOINT_NAME
+from ._plan import PLACEHOLDER_INERTIA as PLACEHOLDER_INERTIA
+from ._plan import PLACEHOLDER_MASS as PLACEHOLDER_MASS
 
 __all__ = [
     "COLLISION_GROUP",
@@ -41,9 +22,8 @@ __all__ = [
     "PLACEHOLDER_INERTIA",
     "PLACEHOLDER_MASS",
     "VISUAL_GROUP",
+    "MujocoBackend",
     "MujocoNames",
     "build_model",
     "build_spec",
-    "drive_for",
-    "effort_limit",
 ]

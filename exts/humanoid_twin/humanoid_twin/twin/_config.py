@@ -1,0 +1,87 @@
+"""Settings of the twin core (the ROS side reads them from the ``[twin]`` table of its TOML file)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+from ..errors import ConfigError
+
+__all__ = ["BaseAssumption", "TwinConfig"]
+
+BaseAssumption = Literal["floating", "fixed"]
+
+
+@dataclass(frozen=True)
+class TwinConfig:
+    """How the twin mirrors, validates, predicts and measures. Times are seconds on the twin's clock."""
+
+    timestep: float = 0.002
+    """Physics step [s] of the backend the twin builds (ignored when a backend is given). Default 2 ms."""
+    base: BaseAssumption = "floating"
+    """'floating' (default): the root is free; it is mirrored from :class:`BaseState` (odometry/IMU)
+    when the robot reports it, and until then assumed upright at rest on flat ground at z = 0, its
+    height chosen so the lowest collider touches the ground at the current joint positions.
+    'fixed': the root is welded to the world (no ground contact, no base motion); base states are
+    ignored (counted as ``base_ignored``)."""
+    stale_after: float = 0.1
+    """[s] the mirror is stale when the newest applied measurement is older than this. Default 0.1."""
+    max_clock_jump: float = 0.5
+    """[s] a message whose stamp advanced by more than this from what its local receive time
+    advanced since the last applied message (either direction) is a clock jump: rejected. Needs
+    ``JointState.received``. Default 0.5."""
+    clock_jump_confirm: int = 3
+    """After this many consecutive clock-jump rejections that agree with each other the twin adopts
+    the new timeline (counted as a clock reset; its history and tracked predictions are dropped).
+    Default 3."""
+    error_horizons: tuple[float, ...] = (0.1, 0.5, 1.0)
+    """[s] horizons at which tracked predictions are compared with later measurements."""
+    error_window: float = 10.0
+    """[s] rolling window (twin clock) of the prediction-error statistics. Default 10."""
+    window: float = 1.0
+    """[s] rolling window (local monotonic clock) of rates and latency percentiles. Default 1."""
+    max_tracked_predictions: int = 64
+    """Predictions kept for error scoring; older ones are dropped unscored. Default 64."""
+    prediction_dt: float | None = None
+    """[s] default sample interval of predictions (rounded to whole physics steps); None: every step."""
+    velocity_from_differences: bool = True
+    """When a joint state carries no velocity: True (default) estimates it by finite differences
+    with the previous sample of the same joint (0 after a gap longer than ``stale_after``); False
+    sets it to 0."""
+    ignore_unknown_joints: bool = False
+    """False (default): a message naming a joint the model has not is rejected (``unknown_name``).
+    True: such entries are dropped (counted in ``unknown_entries``) and the rest applied."""
+    nthread: int | None = None
+    """Threads for batch predictions; None: one per CPU core."""
+
+    def __post_init__(self) -> None:
+        def positive(name: str, value: float) -> None:
+            if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+                raise ConfigError(f"twin {name} must be a finite number > 0 [s], got {value!r}")
+
+        positive("timestep", self.timestep)
+        positive("stale_after", self.stale_after)
+        positive("max_clock_jump", self.max_clock_jump)
+        positive("error_window", self.error_window)
+        positive("window", self.window)
+        if self.prediction_dt is not None:
+            positive("prediction_dt", self.prediction_dt)
+        if self.base not in ("floating", "fixed"):
+            raise ConfigError(f"twin base {self.base!r} is not one of 'floating', 'fixed'")
+        for h in self.error_horizons:
+            positive("error_horizons entry", h)
+        if list(self.error_horizons) != sorted(set(self.error_horizons)):
+            raise ConfigError(
+                f"twin error_horizons must be increasing and distinct, got {self.error_horizons!r}"
+            )
+        if not (isinstance(self.clock_jump_confirm, int) and self.clock_jump_confirm >= 1):
+            raise ConfigError(
+                f"twin clock_jump_confirm must be an integer ≥ 1, got {self.clock_jump_confirm!r}"
+            )
+        if not (isinstance(self.max_tracked_predictions, int) and self.max_tracked_predictions >= 0):
+            raise ConfigError(
+                f"twin max_tracked_predictions must be an integer ≥ 0, got {self.max_tracked_predictions!r}"
+            )
+        if self.nthread is not None and not (isinstance(self.nthread, int) and self.nthread >= 0):
+            raise ConfigError(f"twin nthread must be an integer ≥ 0 or None, got {self.nthread!r}")
