@@ -1,0 +1,233 @@
+"""Replay a recorded session (MCAP file or rosbag2 folder) into a :class:`DigitalTwin`, deterministically.
+
+Replay is in-process (no DDS): messages are read in file order, deserialized with
+``rclpy.serialization`` and converted by :mod:`humanoid_twin.ros.convert`. The replay timeline is the
+recording's log time; ``JointState.received`` is set from it, and predictions are made every
+``1 / prediction_rate`` seconds *of log time*, after every message up to that time was applied. So
+two replays of the same file into two fresh twins give identical states and predictions, at any
+speed (``speed`` only paces the wall clock: 1 = real time, N = N× faster, 0 or inf = as fast as
+possible). ``on_message`` can republish the raw messages to ROS (see :func:`republisher`).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import DependencyError
+from ..twin import DigitalTwin, Prediction
+from .config import BridgeConfig
+from .convert import base_state_from_odometry, joint_command_from_msg, joint_state_from_msg
+from .record import RawMessage, RecordingError, iter_raw_messages, message_class
+
+try:
+    from rclpy.serialization import deserialize_message
+except ImportError as err:  # pragma: no cover
+    raise DependencyError.missing("rclpy", "ros") from err
+
+__all__ = ["ReplayResult", "ReplaySource", "iter_recording", "republisher"]
+
+_log = logging.getLogger(__name__)
+
+
+def iter_recording(path: str | Path) -> Iterator[RawMessage]:
+    """Raw messages of an ``.mcap`` file (tolerating truncation) or a rosbag2 folder (via ``rosbags``)."""
+    p = Path(path)
+    if not p.exists():
+        raise RecordingError(f"{p}: no such recording; give an .mcap file or a rosbag2 folder")
+    if p.is_file():
+        yield from iter_raw_messages(p)
+        return
+    try:
+        from rosbags.rosbag2 import Reader
+        from rosbags.rosbag2.errors import ReaderError
+    except ImportError as err:  # pragma: no cover
+        raise DependencyError.missing("rosbags", "ros") from err
+    try:
+        with Reader(p) as reader:
+            for conn, timestamp, data in reader.messages():
+                yield RawMessage(
+                    conn.topic, conn.msgtype, bytes(data), timestamp, timestamp, conn.msgdef.data
+                )
+    except ReaderError as err:
+        raise RecordingError(f"{p}: not a readable rosbag2 folder ({err})") from err
+
+
+def _same_topic(a: str, b: str) -> bool:
+    return a.lstrip("/") == b.lstrip("/")
+
+
+@dataclass
+class ReplayResult:
+    """What a replay did."""
+
+    messages: int = 0
+    """Messages read (all topics)."""
+    joint_states: int = 0
+    accepted: int = 0
+    """Joint states the twin accepted."""
+    base_states: int = 0
+    commands: int = 0
+    predictions: list[tuple[float, Prediction]] = field(default_factory=list)
+    """``(log time [s], prediction)`` in order (empty when ``keep_predictions`` is False)."""
+    prediction_count: int = 0
+    duration: float = 0.0
+    """Log-time span replayed [s]."""
+    wall_time: float = 0.0
+    """[s]"""
+    stopped: bool = False
+    """True when stopped early by the ``stop`` event."""
+
+
+class ReplaySource:
+    """A recording to replay into a twin.
+
+    Args:
+        path: an ``.mcap`` file (possibly truncated) or a rosbag2 folder.
+        config: topic names (``topics.joint_states``, ``joint_command``, ``base_odometry``) and the
+            default prediction rate and horizon; default ``BridgeConfig()``.
+
+    Raises:
+        RecordingError: the file cannot be read or has no joint states on the configured topic.
+    """
+
+    def __init__(self, path: str | Path, config: BridgeConfig | None = None) -> None:
+        self.path = Path(path)
+        self.config = config or BridgeConfig()
+        t = self.config.topics
+        topics: dict[str, str] = {}
+        for m in iter_recording(self.path):
+            topics.setdefault(m.topic, m.msg_type)
+        self.topics = topics
+        """Topic → message type found in the recording."""
+        self.joint_states_topic = self._find(t.joint_states, required=True)
+        self.command_topic = self._find(t.joint_command)
+        self.base_topic = self._find(t.base_odometry) if t.base_odometry else None
+
+    def _find(self, name: str, required: bool = False) -> str | None:
+        for topic in self.topics:
+            if _same_topic(topic, name):
+                return topic
+        if required:
+            found = ", ".join(sorted(self.topics)) or "none"
+            raise RecordingError(
+                f"{self.path}: no messages on {name!r} (topics in the recording: {found}); "
+                "set [topics] joint_states to the recorded topic"
+            )
+        return None
+
+    def run(
+        self,
+        twin: DigitalTwin,
+        *,
+        speed: float = 0.0,
+        prediction_rate: float | None = None,
+        horizon: float | None = None,
+        keep_predictions: bool = True,
+        on_prediction: Callable[[float, Prediction], None] | None = None,
+        on_message: Callable[[RawMessage], None] | None = None,
+        stop: threading.Event | None = None,
+    ) -> ReplayResult:
+        """Feed the recording into ``twin``.
+
+        Args:
+            speed: 1 = real time, N = N× faster, 0 or inf = as fast as possible (default).
+            prediction_rate: predictions per second of log time [Hz]; default ``rates.prediction``
+                (0 = none).
+            horizon: prediction horizon [s]; default ``sync.prediction_horizon``.
+            on_prediction: called with ``(log time [s], prediction)``.
+            on_message: called with every raw message before it is applied (e.g. :func:`republisher`).
+            stop: set it to stop early.
+        """
+        rate = self.config.rates.prediction if prediction_rate is None else prediction_rate
+        h = self.config.sync.prediction_horizon if horizon is None else horizon
+        period = 1.0 / rate if rate > 0 else math.inf
+        paced = 0 < speed < math.inf
+        wanted = {self.joint_states_topic, self.command_topic, self.base_topic} - {None}
+        from sensor_msgs.msg import JointState as JointStateMsg
+
+        odom_cls: Any = message_class("nav_msgs/msg/Odometry") if self.base_topic else None
+        result = ReplayResult()
+        wall0 = time.monotonic()
+        t0: float | None = None
+        next_pred = math.inf
+        last = 0.0
+        for m in iter_recording(self.path):
+            if stop is not None and stop.is_set():
+                result.stopped = True
+                break
+            result.messages += 1
+            t = m.log_time * 1e-9
+            if t0 is None:
+                t0 = t
+                next_pred = t0 + period
+            last = t
+            # Predictions due before this message see every message logged before their time.
+            while t >= next_pred:
+                self._predict(twin, next_pred, h, result, keep_predictions, on_prediction)
+                next_pred += period
+            if paced:
+                delay = wall0 + (t - t0) / speed - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+            if on_message is not None:
+                on_message(m)
+            if m.topic not in wanted:
+                continue
+            if m.topic == self.joint_states_topic:
+                msg = deserialize_message(m.data, JointStateMsg)
+                result.joint_states += 1
+                if twin.update(joint_state_from_msg(msg, t, strict=False)).accepted:
+                    result.accepted += 1
+            elif m.topic == self.command_topic:
+                cmd = joint_command_from_msg(deserialize_message(m.data, JointStateMsg))
+                try:
+                    twin.note_command(cmd)
+                    result.commands += 1
+                except Exception as err:  # a bad recorded command must not end the replay
+                    _log.warning("%s: recorded command at %.3f s not applied: %s", self.path, t, err)
+            elif m.topic == self.base_topic:
+                twin.update_base(base_state_from_odometry(deserialize_message(m.data, odom_cls)))
+                result.base_states += 1
+        if result.joint_states == 0 and not result.stopped:
+            raise RecordingError(f"{self.path}: no joint states could be read on {self.joint_states_topic!r}")
+        result.duration = 0.0 if t0 is None else last - t0
+        result.wall_time = time.monotonic() - wall0
+        return result
+
+    @staticmethod
+    def _predict(
+        twin: DigitalTwin,
+        t: float,
+        horizon: float,
+        result: ReplayResult,
+        keep: bool,
+        callback: Callable[[float, Prediction], None] | None,
+    ) -> None:
+        if not math.isfinite(twin.last_stamp):
+            return
+        pred = twin.predict(None, horizon)
+        result.prediction_count += 1
+        if keep:
+            result.predictions.append((t, pred))
+        if callback is not None:
+            callback(t, pred)
+
+
+def republisher(node: Any, qos_depth: int = 100) -> Callable[[RawMessage], None]:
+    """An ``on_message`` hook publishing each raw message on its topic via ``node`` (no re-serialization)."""
+    pubs: dict[str, Any] = {}
+
+    def publish(m: RawMessage) -> None:
+        pub = pubs.get(m.topic)
+        if pub is None:
+            pub = pubs[m.topic] = node.create_publisher(message_class(m.msg_type), m.topic, qos_depth)
+        pub.publish(m.data)
+
+    return publish
