@@ -9,13 +9,13 @@ valid keys or types. Top-level tables owned by other parts of the program (``[tw
 
 from __future__ import annotations
 
-import math
-import tomllib
 import typing
-from dataclasses import dataclass, field, fields, is_dataclass, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from .._toml import build_dataclass as _build
+from .._toml import read_toml
 from ..errors import ConfigError
 
 __all__ = [
@@ -222,82 +222,10 @@ class BridgeConfig:
 # --- loading ------------------------------------------------------------------------------------
 
 
-def _type_name(tp: Any) -> str:
-    origin = typing.get_origin(tp)
-    if origin is Literal:
-        return " | ".join(repr(a) for a in typing.get_args(tp))
-    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
-        return " | ".join(_type_name(a) for a in typing.get_args(tp))
-    if origin is tuple:
-        return "list of strings"
-    return {str: "string", int: "integer", float: "number", bool: "boolean", type(None): "none"}.get(
-        tp, getattr(tp, "__name__", str(tp))
-    )
-
-
-def _coerce(value: Any, tp: Any) -> tuple[bool, Any]:
-    """(ok, value) — TOML value checked against a field type (ints are accepted for floats)."""
-    origin = typing.get_origin(tp)
-    if origin is Literal:
-        return (value in typing.get_args(tp), value)
-    if origin is not None and origin is not tuple:  # Optional / union
-        for arg in typing.get_args(tp):
-            if arg is type(None):
-                continue
-            ok, v = _coerce(value, arg)
-            if ok:
-                return True, v
-        return False, value
-    if origin is tuple:
-        if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            return True, tuple(value)
-        return False, value
-    if tp is bool:
-        return isinstance(value, bool), value
-    if tp is int:
-        return isinstance(value, int) and not isinstance(value, bool), value
-    if tp is float:
-        ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-        return ok, float(value) if ok else value
-    if tp is str:
-        return isinstance(value, str), value
-    return False, value
-
-
-def _build(cls: type, table: Any, where: str, file: str) -> Any:
-    if not isinstance(table, dict):
-        raise ConfigError(f"{file}: [{where}] must be a table, got {table!r}")
-    hints = typing.get_type_hints(cls)
-    known = [f.name for f in fields(cls) if f.name != "source"]
-    kwargs: dict[str, Any] = {}
-    for key, value in table.items():
-        if key not in known:
-            raise ConfigError(f"{file}: unknown key {key!r} in [{where}]; valid keys: {', '.join(known)}")
-        tp = hints[key]
-        if is_dataclass(tp):
-            kwargs[key] = _build(tp, value, f"{where}.{key}" if where else key, file)  # type: ignore[arg-type]
-            continue
-        ok, coerced = _coerce(value, tp)
-        if not ok:
-            raise ConfigError(
-                f"{file}: [{where}] {key} = {value!r} has the wrong type; expected {_type_name(tp)}"
-            )
-        kwargs[key] = coerced
-    try:
-        return cls(**kwargs)
-    except ValueError as err:
-        raise ConfigError(f"{file}: [{where}] {err}") from err
-
-
 def load_bridge_config(path: str | Path) -> BridgeConfig:
     """Read and validate a TOML file; raises :class:`ConfigError` naming the file, key and valid choices."""
     p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise ConfigError(f"{p}: cannot read the config file ({err.strerror}); check the path") from err
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{p}: not valid TOML: {err}") from err
+    data = read_toml(p)
     known = [f.name for f in fields(BridgeConfig) if f.name != "source"]
     mine = {k: v for k, v in data.items() if k not in OTHER_SECTIONS}
     for key in mine:
