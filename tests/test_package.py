@@ -23,9 +23,11 @@ def test_version_agrees_with_extension_toml() -> None:
 
 def test_extension_toml_names_the_package() -> None:
     data = tomllib.loads(TOML.read_text())
-    names = [m["name"] for m in data["python.module"]] if "python.module" in data else [
-        m["name"] for m in data["python"]["module"]
-    ]
+    names = (
+        [m["name"] for m in data["python.module"]]
+        if "python.module" in data
+        else [m["name"] for m in data["python"]["module"]]
+    )
     assert "humanoid_twin" in names
     assert "humanoid_twin.kit" in names
     for key in ("readme", "changelog"):
@@ -34,8 +36,14 @@ def test_extension_toml_names_the_package() -> None:
 
 @pytest.mark.parametrize(
     "module",
-    ["humanoid_twin", "humanoid_twin.model", "humanoid_twin.urdf", "humanoid_twin.meshes", "humanoid_twin.usd",
-     "humanoid_twin.physics.mujoco"],
+    [
+        "humanoid_twin",
+        "humanoid_twin.model",
+        "humanoid_twin.urdf",
+        "humanoid_twin.meshes",
+        "humanoid_twin.usd",
+        "humanoid_twin.physics.mujoco",
+    ],
 )
 def test_every_public_name_imports(module: str) -> None:
     mod = importlib.import_module(module)

@@ -28,8 +28,12 @@ def _chain() -> RobotModel:
         "arm",
         (Link("base", inert), Link("l1", inert), Link("l2", inert), Link("tip")),
         (
-            Joint("j1", JointType.REVOLUTE, "base", "l1", Pose((0, 0, 0.5)), (0, 0, 1), JointLimit(-1, 1, 10, 2)),
-            Joint("j2", JointType.PRISMATIC, "l1", "l2", Pose((1, 0, 0)), (1, 0, 0), JointLimit(0, 0.2, 10, 1)),
+            Joint(
+                "j1", JointType.REVOLUTE, "base", "l1", Pose((0, 0, 0.5)), (0, 0, 1), JointLimit(-1, 1, 10, 2)
+            ),
+            Joint(
+                "j2", JointType.PRISMATIC, "l1", "l2", Pose((1, 0, 0)), (1, 0, 0), JointLimit(0, 0.2, 10, 1)
+            ),
             Joint("tip_joint", JointType.FIXED, "l2", "tip", Pose((0.1, 0, 0))),
         ),
     )
@@ -83,7 +87,9 @@ def test_bad_values() -> None:
     with pytest.raises(ModelError, match="non-finite"):
         Pose((math.nan, 0, 0))
     with pytest.raises(ModelError, match="mimics joint 'ghost'"):
-        RobotModel("r", (Link("a"), Link("b")), (Joint("j", JointType.REVOLUTE, "a", "b", mimic=Mimic("ghost")),))
+        RobotModel(
+            "r", (Link("a"), Link("b")), (Joint("j", JointType.REVOLUTE, "a", "b", mimic=Mimic("ghost")),)
+        )
 
 
 def test_principal_axes_diagonalise() -> None:

@@ -49,8 +49,11 @@ def test_rpy_round_trip(r: float, p: float, y: float) -> None:
     assert rotation_angle_between(q, q2) < 1e-6
 
 
-@given(st.lists(st.floats(-1, 1, allow_nan=False), min_size=4, max_size=4).filter(
-    lambda v: sum(x * x for x in v) > 1e-3))
+@given(
+    st.lists(st.floats(-1, 1, allow_nan=False), min_size=4, max_size=4).filter(
+        lambda v: sum(x * x for x in v) > 1e-3
+    )
+)
 def test_matrix_round_trip_and_canonical_sign(v: list[float]) -> None:
     q = canonical_quat(tuple(v))
     assert q[0] >= 0

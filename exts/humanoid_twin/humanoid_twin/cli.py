@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 import math
 import sys
+import time
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Literal, NoReturn
 
 import typer
 from rich.console import Console
@@ -272,6 +273,220 @@ def _print_summary(model: RobotModel, *, brief: bool) -> None:
             console.print(f"  … and {len(model.warnings) - len(shown)} more (see `humanoid-twin inspect`)")
 
 
+# ------------------------------------------------------------------ live twin
+
+
+def _status_table(values: dict[str, float], title: str) -> Table:
+    """The live status: rates, latency, counts, prediction error (mean RMS over joints)."""
+
+    def g(key: str) -> float:
+        v = values.get(key, math.nan)
+        return float(v) if v is not None else math.nan
+
+    def ms(key: str) -> str:
+        v = g(key)
+        return "—" if not math.isfinite(v) else f"{1e3 * v:.2f} ms"
+
+    t = Table(title=title, show_header=False, min_width=60)
+    t.add_column("", style="bold")
+    t.add_column("", justify="right")
+    stale = g("stale") > 0
+    t.add_row("state", "[red]STALE[/]" if stale else "[green]in sync[/]")
+    t.add_row("joint states received / accepted", f"{g('received'):.0f} / {g('accepted'):.0f}")
+    t.add_row("receive rate", f"{g('receive_rate_hz'):.0f} Hz")
+    t.add_row(
+        "latency stamp→applied p50 / p99",
+        f"{ms('latency.stamp_to_applied.p50_s')} / {ms('latency.stamp_to_applied.p99_s')}",
+    )
+    t.add_row(
+        "rejected / dropped / out-of-order",
+        f"{g('rejected'):.0f} / {g('dropped'):.0f} / {values.get('rejected.out_of_order', 0):.0f}",
+    )
+    t.add_row("staleness", ms("staleness_s"))
+    for key in sorted(k for k in values if k.startswith("prediction_error.rms.") and k.endswith(".mean")):
+        horizon = key.removeprefix("prediction_error.rms.").removesuffix(".mean")
+        v = g(key)
+        t.add_row(f"prediction error RMS @ {horizon}", "—" if not math.isfinite(v) else f"{v * 1e3:.2f} mrad")
+    t.add_row("predictions published", f"{g('bridge.predictions_published'):.0f}")
+    t.add_row("commands sent", f"{g('bridge.commands_published'):.0f}")
+    if "bridge.recorded" in values:
+        t.add_row("messages recorded", f"{g('bridge.recorded'):.0f}")
+    return t
+
+
+@app.command()
+def run(
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", help="Session TOML ([robot], [twin], bridge tables; docs/ros.md)."),
+    ] = None,
+    duration: Annotated[
+        float | None, typer.Option(help="Stop after this many seconds (default: Ctrl-C).")
+    ] = None,
+    record: Annotated[Path | None, typer.Option(help="Record the session to this .mcap file.")] = None,
+) -> None:
+    """Run the twin on a live ROS 2 robot: mirror joint_states, publish predictions and /diagnostics."""
+    from rich.live import Live
+
+    from .session import ensure_local_ros, load_session_config, open_session
+
+    with _errors():
+        cfg = load_session_config(config)
+        if cfg.bridge is None or cfg.bridge.ros.domain_id is None:
+            ensure_local_ros()
+        session = open_session(cfg, record=record)
+        bridge = session.bridge
+        bridge.start()
+        console.print(
+            f"twin for [bold]{session.model.name}[/] up; base: {session.twin.base_mode}; "
+            f"metrics on 127.0.0.1:{bridge.prometheus_port or '—'}; Ctrl-C stops"
+        )
+        t0 = time.monotonic()
+        try:
+            with Live(_status_table(bridge.values(), "twin"), console=console, refresh_per_second=2) as live:
+                while duration is None or time.monotonic() - t0 < duration:
+                    time.sleep(0.5)
+                    live.update(_status_table(bridge.values(), "twin"))
+        except KeyboardInterrupt:
+            console.print("[yellow]stopping[/]")
+        finally:
+            bridge.stop()
+        if bridge.recording_path is not None:
+            console.print(f"[green]recorded[/] {bridge.recording_path}")
+
+
+@app.command()
+def demo(
+    duration: Annotated[
+        float | None, typer.Option(help="Stop after this many seconds (default: Ctrl-C).")
+    ] = 20.0,
+    out: Annotated[Path, typer.Option(help="Folder for the recording, truth file and summary.")] = Path(
+        "out/demo"
+    ),
+    domain_id: Annotated[
+        int | None, typer.Option(help="ROS_DOMAIN_ID (default: yours, else random 1–101).")
+    ] = None,
+) -> None:
+    """Emulated humanoid + live twin + recording, with a live status table. No hardware, no GPU."""
+    from rich.live import Live
+
+    from .demo import Demo
+
+    with _errors():
+        d = Demo(out, domain_id=domain_id)
+        try:
+            with console.status("starting the emulator and the twin (ROS 2 discovery takes a few seconds)"):
+                d.start()
+            console.print(
+                f"emulator and twin up on ROS_DOMAIN_ID={d.domain_id} (loopback only); Ctrl-C stops"
+            )
+            try:
+                with Live(_status_table(d.values(), "demo"), console=console, refresh_per_second=2) as live:
+                    last = 0.0
+                    while duration is None or d.elapsed < duration:
+                        d.tick()
+                        if d.elapsed - last >= 0.5:
+                            last = d.elapsed
+                            live.update(_status_table(d.values(), f"demo — {d.elapsed:.0f} s"))
+                        time.sleep(0.005)
+            except KeyboardInterrupt:
+                console.print("[yellow]stopping[/]")
+        finally:
+            result = d.stop()
+        console.print(_status_table(result.values, "demo summary"))
+        console.print(f"[green]wrote[/] {result.recording}, {result.truth}, {result.summary}")
+
+
+@app.command()
+def replay(
+    recording: Annotated[Path, typer.Argument(help="An .mcap file or a rosbag2 folder.")],
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="Session TOML (robot, topics).")
+    ] = None,
+    speed: Annotated[
+        float, typer.Option(help="1 = real time, N = N× faster, 0 = as fast as possible.")
+    ] = 0.0,
+    horizon: Annotated[
+        float | None, typer.Option(help="Prediction horizon [s] (default from config).")
+    ] = None,
+    summary: Annotated[Path | None, typer.Option(help="Write the final metrics here as JSON.")] = None,
+) -> None:
+    """Replay a recording into the twin, deterministically; print what the twin saw and predicted."""
+    import json
+
+    from .ros.config import BridgeConfig
+    from .ros.replay import ReplaySource
+    from .session import load_robot, load_session_config
+    from .twin import DigitalTwin
+
+    with _errors():
+        cfg = load_session_config(config)
+        source = ReplaySource(recording, cfg.bridge or BridgeConfig())
+        model, options = load_robot(cfg.robot)
+        twin = DigitalTwin(model, options=options, config=cfg.twin)
+        with console.status(f"replaying {recording}"):
+            result = source.run(twin, speed=speed, horizon=horizon, keep_predictions=False)
+        values = twin.metrics_at(twin.last_stamp).as_dict()
+        t = Table(title=f"replay of {recording.name}", show_header=False)
+        t.add_column("", style="bold")
+        t.add_column("", justify="right")
+        t.add_row("messages", str(result.messages))
+        t.add_row("joint states / accepted", f"{result.joint_states} / {result.accepted}")
+        t.add_row("commands", str(result.commands))
+        t.add_row("predictions", str(result.prediction_count))
+        t.add_row("recording span / wall time", f"{result.duration:.2f} s / {result.wall_time:.2f} s")
+        console.print(t)
+        console.print(_status_table(values, "twin metrics at the end"))
+        if summary is not None:
+            clean = {k: (v if math.isfinite(v) else None) for k, v in values.items()}
+            summary.write_text(json.dumps(clean, indent=2, sort_keys=True), encoding="utf-8")
+            console.print(f"[green]wrote[/] {summary}")
+
+
+@app.command()
+def emulate(
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="Emulator TOML (docs/emulator.md).")
+    ] = None,
+    duration: Annotated[float | None, typer.Option(help="Emulator seconds to run (default: Ctrl-C).")] = None,
+    speed: Annotated[
+        float | None, typer.Option(help="Emulator seconds per wall second (uses /clock).")
+    ] = None,
+    truth: Annotated[
+        Path | None, typer.Option(help="Write the hidden parameters and faults here (JSON).")
+    ] = None,
+) -> None:
+    """Run the robot emulator: the humanoid in MuJoCo with hidden offsets, noise, latency and faults."""
+    import dataclasses
+    import signal
+    import threading
+
+    from .emulator import EmulatorConfig, load_emulator_config, run_emulator
+    from .session import ensure_local_ros
+
+    with _errors():
+        cfg = load_emulator_config(config) if config is not None else EmulatorConfig()
+        if speed is not None:
+            cfg = dataclasses.replace(cfg, speed=speed, clock="sim" if speed != 1 else cfg.clock)
+        if truth is not None:
+            cfg = dataclasses.replace(cfg, truth_file=truth)
+        if cfg.domain_id is None:
+            ensure_local_ros()
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        console.print("emulator running; Ctrl-C stops")
+        try:
+            result = run_emulator(cfg, duration=duration, stop_event=stop)
+        except KeyboardInterrupt:
+            stop.set()
+            return
+        console.print(
+            f"emulated {result.sim_time:.1f} s in {result.wall_time:.1f} s: published {result.published}, "
+            f"dropped {result.dropped}, commands {result.commands}, rejected {result.rejected}"
+            + (f"; truth in {result.truth_file}" if result.truth_file else "")
+        )
+
+
 # ------------------------------------------------------------------ errors
 
 
@@ -281,7 +496,9 @@ class _errors:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: object) -> bool:
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: object
+    ) -> Literal[False]:
         if ev is None or isinstance(ev, typer.Exit | typer.Abort | KeyboardInterrupt | SystemExit):
             return False
         if _State.debug:

@@ -81,6 +81,5 @@ class DependencyError(TwinError):
     @classmethod
     def missing(cls, module: str, extra: str) -> DependencyError:
         return cls(
-            f"this needs the Python module {module!r}; install it with "
-            f"`pip install 'humanoid-twin[{extra}]'`"
+            f"this needs the Python module {module!r}; install it with `pip install 'humanoid-twin[{extra}]'`"
         )

@@ -95,7 +95,16 @@ def _merge(corners: FloatArray, file: Path) -> TriangleMesh:
         bad = int(np.argwhere(~np.isfinite(corners))[0, 0]) // 3
         raise MeshError(f"triangle {bad} has a non-finite (NaN or inf) coordinate", file=file)
     corners = corners + 0.0  # -0.0 → +0.0 so both spellings of zero merge
-    vertices, inverse = np.unique(corners, axis=0, return_inverse=True)
+    # Same result as np.unique(corners, axis=0, return_inverse=True), ~4× faster: one lexsort over
+    # the three columns instead of a sort of row views (the hot spot of importing iCub).
+    order = np.lexsort((corners[:, 2], corners[:, 1], corners[:, 0]))
+    ordered = corners[order]
+    new = np.empty(len(ordered), dtype=bool)
+    new[:1] = True
+    np.any(ordered[1:] != ordered[:-1], axis=1, out=new[1:])
+    inverse = np.empty(len(corners), dtype=np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    vertices = ordered[new]
     faces = inverse.reshape(-1, 3)
     keep = (faces[:, 0] != faces[:, 1]) & (faces[:, 1] != faces[:, 2]) & (faces[:, 0] != faces[:, 2])
     faces = faces[keep]

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelError
-from .transforms import IDENTITY_QUAT, QuatWXYZ, Vec3, canonical_quat, quat_to_matrix, rpy_to_quat
+from .transforms import IDENTITY_QUAT, FloatArray, QuatWXYZ, Vec3, canonical_quat, quat_to_matrix, rpy_to_quat
 
 __all__ = [
     "Box",
@@ -73,14 +73,14 @@ class Pose:
         return cls(tuple(float(v) for v in xyz), rpy_to_quat(rpy))  # type: ignore[arg-type]
 
     @classmethod
-    def from_matrix(cls, m: np.ndarray) -> Pose:  # type: ignore[type-arg]
+    def from_matrix(cls, m: FloatArray) -> Pose:
         """Build from a 4×4 homogeneous matrix."""
         from .transforms import matrix_to_quat
 
         p = m[:3, 3]
         return cls((float(p[0]), float(p[1]), float(p[2])), matrix_to_quat(m[:3, :3]))
 
-    def matrix(self) -> np.ndarray:  # type: ignore[type-arg]
+    def matrix(self) -> FloatArray:
         """4×4 homogeneous matrix of this transform."""
         t = np.eye(4)
         t[:3, :3] = quat_to_matrix(self.quat)
@@ -194,7 +194,7 @@ class Inertial:
         if self.mass < 0:
             raise ModelError(f"mass {self.mass!r} is negative")
 
-    def tensor(self) -> np.ndarray:  # type: ignore[type-arg]
+    def tensor(self) -> FloatArray:
         """3×3 inertia tensor in the inertial frame [kg·m²]."""
         ixx, ixy, ixz, iyy, iyz, izz = self.inertia
         return np.array([[ixx, ixy, ixz], [ixy, iyy, iyz], [ixz, iyz, izz]])
@@ -218,7 +218,7 @@ class Inertial:
 # ---------------------------------------------------------------- joints
 
 
-class JointType(str, enum.Enum):
+class JointType(enum.StrEnum):
     """URDF joint types."""
 
     REVOLUTE = "revolute"

@@ -47,9 +47,7 @@ class ImportOptions:
 
     def __post_init__(self) -> None:
         if self.drive_type not in ("position", "velocity", "none"):
-            raise ConfigError(
-                f"drive_type {self.drive_type!r} is not one of 'position', 'velocity', 'none'"
-            )
+            raise ConfigError(f"drive_type {self.drive_type!r} is not one of 'position', 'velocity', 'none'")
         if self.drive_kind not in ("force", "acceleration"):
             raise ConfigError(f"drive_kind {self.drive_kind!r} is not one of 'force', 'acceleration'")
         for name in ("drive_stiffness", "drive_damping", "armature", "density"):

@@ -491,11 +491,14 @@ class DigitalTwin:
         n, every = self._steps(horizon, dt)
         with self._lock:
             state = self._current()
+            resets = self._metrics.clock_resets
         with self._predict_lock:
             pred = self._predictor_backend().rollout([state], command, n, every=every)[0]
         with self._lock:
             self._metrics.predictions += 1
-            if track and state.stamp == self._stamp:
+            # Measurements that arrived during the rollout are fine; a clock reset is not (the
+            # prediction's times belong to the old timeline).
+            if track and self._metrics.clock_resets == resets:
                 self._metrics.track(pred)
         return pred
 

@@ -1,0 +1,162 @@
+"""The demo: the emulated humanoid (its own process), the live twin on ROS 2, and a recording.
+
+No hardware and no GPU: ``humanoid-twin demo`` starts the emulator, brings the twin up against it,
+sends a gentle arm-waving command so predictions have something to predict, records every topic to
+MCAP, and leaves the recording, the emulator's truth file and a JSON summary in the output folder.
+This module orchestrates; the CLI draws the live table.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import TwinError
+from .session import Session, SessionConfig, ensure_local_ros, open_session
+from .twin import JointCommand
+
+__all__ = ["Demo", "DemoResult", "wave_command"]
+
+_WAVE_JOINTS = ("left_shoulder_pitch", "right_shoulder_pitch", "left_elbow", "right_elbow", "torso_yaw")
+
+
+def wave_command(t: float, stamp: float) -> JointCommand:
+    """The demo's motion at time ``t`` [s]: arms swing ±0.4 rad at 0.4 Hz in antiphase, elbows
+    follow, the torso turns ±0.1 rad — around the nominal standing pose, never enough to fall."""
+    from .robots.humanoid import NOMINAL_POSE
+
+    w = 2 * math.pi * 0.4
+    s = math.sin(w * t)
+    offsets = (0.4 * s, -0.4 * s, -0.2 * (1 + s) / 2, -0.2 * (1 - s) / 2, 0.1 * math.sin(0.5 * w * t))
+    pos = np.array([NOMINAL_POSE.get(n, 0.0) + o for n, o in zip(_WAVE_JOINTS, offsets, strict=True)])
+    return JointCommand(stamp=stamp, names=_WAVE_JOINTS, position=pos)
+
+
+@dataclass
+class DemoResult:
+    out_dir: Path
+    recording: Path
+    truth: Path
+    summary: Path
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+class Demo:
+    """Start with :meth:`start`, call :meth:`tick` in a loop, end with :meth:`stop` (always)."""
+
+    def __init__(
+        self, out_dir: str | Path, *, domain_id: int | None = None, command_rate: float = 50.0
+    ) -> None:
+        self.out_dir = Path(out_dir)
+        self.domain_id = domain_id
+        self.command_period = 1.0 / command_rate
+        self.recording = self.out_dir / "demo.mcap"
+        self.truth = self.out_dir / "truth.json"
+        self.summary_path = self.out_dir / "summary.json"
+        self.emulator_log = self.out_dir / "emulator.log"
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._log: Any = None
+        self.session: Session | None = None
+        self._t0 = 0.0
+        self._next_cmd = 0.0
+
+    def start(self, *, wait: float = 30.0) -> None:
+        """Start the emulator and the twin; wait until the twin receives joint states.
+
+        Raises:
+            TwinError: the emulator exits or nothing arrives within ``wait`` seconds.
+        """
+        from .ros.config import BridgeConfig, PrometheusConfig
+
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self.domain_id = ensure_local_ros(self.domain_id)
+        env = dict(os.environ)
+        self._log = self.emulator_log.open("wb")
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "humanoid_twin.emulator", "--truth", str(self.truth)],
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+        bridge = BridgeConfig(prometheus=PrometheusConfig(enabled=True, host="127.0.0.1", port=0))
+        self.session = open_session(SessionConfig(bridge=bridge), record=self.recording)
+        self.session.bridge.start()
+        deadline = time.monotonic() + wait
+        while self.session.bridge.status().joint_states == 0:
+            if self._proc.poll() is not None:
+                raise TwinError(
+                    f"the emulator exited with code {self._proc.returncode}; see {self.emulator_log}"
+                )
+            if time.monotonic() > deadline:
+                raise TwinError(
+                    f"no joint states from the emulator within {wait:g} s (ROS_DOMAIN_ID={self.domain_id}); "
+                    f"see {self.emulator_log}"
+                )
+            time.sleep(0.05)
+        self._t0 = time.monotonic()
+        self._next_cmd = self._t0
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self._t0
+
+    def tick(self) -> None:
+        """Send the next command when it is due (call at least at the command rate)."""
+        assert self.session is not None
+        now = time.monotonic()
+        if now >= self._next_cmd:
+            bridge = self.session.bridge
+            bridge.send_command(wave_command(now - self._t0, bridge.now()))
+            self._next_cmd += self.command_period
+            if self._next_cmd < now:
+                self._next_cmd = now + self.command_period
+        if self._proc is not None and self._proc.poll() is not None:
+            raise TwinError(f"the emulator exited with code {self._proc.returncode}; see {self.emulator_log}")
+
+    def values(self) -> dict[str, Any]:
+        """Twin metrics and bridge counters, flat."""
+        assert self.session is not None
+        return self.session.bridge.values()
+
+    def stop(self) -> DemoResult:
+        """Stop the twin (finishing the recording) and the emulator; write the summary."""
+        values: dict[str, Any] = {}
+        if self.session is not None:
+            try:
+                values = self.values()
+            finally:
+                self.session.bridge.stop()
+        if self._proc is not None:
+            if self._proc.poll() is None:
+                self._proc.send_signal(signal.SIGINT)
+                try:
+                    self._proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    self._proc.kill()
+                    self._proc.wait(timeout=10)
+        if self._log is not None:
+            self._log.close()
+        values = {
+            k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in values.items()
+        }
+        summary = {
+            "duration_s": self.elapsed if self._t0 else 0.0,
+            "ros_domain_id": self.domain_id,
+            "recording": str(self.recording),
+            "truth": str(self.truth),
+            "metrics": values,
+        }
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self.summary_path.write_text(json.dumps(summary, indent=2, sort_keys=True), encoding="utf-8")
+        return DemoResult(self.out_dir, self.recording, self.truth, self.summary_path, values)

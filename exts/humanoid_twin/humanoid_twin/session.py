@@ -1,0 +1,136 @@
+"""A live twin session from one TOML file: which robot, how the twin runs, how it talks ROS 2.
+
+``[robot]`` (this module), ``[twin]`` (:class:`~humanoid_twin.twin.TwinConfig`) and the bridge tables
+(``[ros]``, ``[topics]``, ``[qos.*]``, ``[rates]``, ``[sync]``, ``[prometheus]``, ``[recording]``;
+see docs/ros.md) may all sit in the same file; every table is optional.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ._toml import build_dataclass, read_toml
+from .errors import ConfigError
+from .model import ImportOptions, RobotModel
+from .twin import DigitalTwin, TwinConfig
+
+if TYPE_CHECKING:
+    from .ros.bridge import RosClock, TwinBridge
+    from .ros.config import BridgeConfig
+
+__all__ = [
+    "RobotConfig",
+    "Session",
+    "SessionConfig",
+    "ensure_local_ros",
+    "load_session_config",
+    "open_session",
+]
+
+
+@dataclass(frozen=True)
+class RobotConfig:
+    """``[robot]``: the robot the twin mirrors."""
+
+    urdf: str = ""
+    """URDF, xacro or USD file; "" (default) = the bundled humanoid. Relative to the config file."""
+    package_paths: tuple[str, ...] = ()
+    """Folders searched for ``package://`` URIs (relative to the config file)."""
+    options: ImportOptions | None = None
+    """``[robot.options]``: import options (drive gains, armature…). None = the bundled humanoid's
+    standing options for the bundled humanoid, else ``ImportOptions()`` defaults."""
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    robot: RobotConfig = field(default_factory=RobotConfig)
+    twin: TwinConfig = field(default_factory=TwinConfig)
+    bridge: BridgeConfig | None = None
+    """None = the bridge defaults."""
+    source: str | None = None
+
+
+def load_session_config(path: str | Path | None) -> SessionConfig:
+    """Read a session file (None → every default). Errors name the file, table and key."""
+    if path is None:
+        return SessionConfig()
+    from .ros.config import load_bridge_config
+
+    p = Path(path)
+    data = read_toml(p)
+    robot = build_dataclass(RobotConfig, data.get("robot", {}), "robot", str(p))
+    base = p.parent
+    if robot.urdf and not Path(robot.urdf).is_absolute():
+        robot = RobotConfig(str(base / robot.urdf), robot.package_paths, robot.options)
+    robot = RobotConfig(
+        robot.urdf,
+        tuple(str(base / q) if not Path(q).is_absolute() else q for q in robot.package_paths),
+        robot.options,
+    )
+    twin = build_dataclass(TwinConfig, data.get("twin", {}), "twin", str(p))
+    return SessionConfig(robot=robot, twin=twin, bridge=load_bridge_config(p), source=str(p))
+
+
+def load_robot(cfg: RobotConfig) -> tuple[RobotModel, ImportOptions]:
+    """The robot model and its import options."""
+    if not cfg.urdf:
+        from .robots import humanoid
+
+        return humanoid.load_humanoid(), cfg.options or humanoid.STANDING_OPTIONS
+    path = Path(cfg.urdf)
+    if path.suffix.lower() in (".usd", ".usda", ".usdc"):
+        from .usd import read_usd
+
+        model = read_usd(path)
+    else:
+        from .urdf import read_urdf
+
+        model = read_urdf(path, package_paths=cfg.package_paths)
+    return model, cfg.options or ImportOptions()
+
+
+def ensure_local_ros(domain_id: int | None = None) -> int:
+    """Keep DDS on this machine and pick a ROS domain: ``ROS_AUTOMATIC_DISCOVERY_RANGE=LOCALHOST``
+    unless the user set it, and ``ROS_DOMAIN_ID`` = ``domain_id``, else the user's, else a random
+    one in 1–101 (so two demos on one machine do not see each other). Returns the domain id."""
+    os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
+    if domain_id is None:
+        env = os.environ.get("ROS_DOMAIN_ID", "")
+        if env.strip():
+            try:
+                domain_id = int(env)
+            except ValueError as err:
+                raise ConfigError(f"ROS_DOMAIN_ID={env!r} is not an integer 0–232") from err
+        else:
+            domain_id = random.SystemRandom().randint(1, 101)
+    if not 0 <= domain_id <= 232:
+        raise ConfigError(f"ROS domain id {domain_id!r} is outside 0–232")
+    os.environ["ROS_DOMAIN_ID"] = str(domain_id)
+    return domain_id
+
+
+@dataclass
+class Session:
+    """A twin and its (not yet started) ROS 2 bridge."""
+
+    model: RobotModel
+    options: ImportOptions
+    twin: DigitalTwin
+    bridge: TwinBridge
+    clock: RosClock
+
+
+def open_session(config: SessionConfig, *, record: str | Path | None = None) -> Session:
+    """Build the robot model, the twin and its bridge; call ``session.bridge.start()`` to go live."""
+    from .ros.bridge import RosClock, TwinBridge
+    from .ros.config import BridgeConfig
+
+    model, options = load_robot(config.robot)
+    clock = RosClock()
+    twin = DigitalTwin(model, options=options, config=config.twin, clock=clock)
+    bridge = TwinBridge(twin, config.bridge or BridgeConfig(), clock=clock, record=record)
+    return Session(model, options, twin, bridge, clock)
