@@ -97,6 +97,8 @@ def build_dataclass(cls: type, table: Any, where: str, file: str) -> Any:
         if key not in known:
             raise ConfigError(f"{file}: unknown key {key!r} in [{where}]; valid keys: {', '.join(known)}")
         tp = hints[key]
+        if isinstance(value, dict):  # a sub-table: the (optional) dataclass field it fills
+            tp = next((a for a in (tp, *typing.get_args(tp)) if is_dataclass(a)), tp)
         if is_dataclass(tp):
             kwargs[key] = build_dataclass(tp, value, f"{where}.{key}" if where else key, file)  # type: ignore[arg-type]
             continue

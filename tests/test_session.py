@@ -1,0 +1,46 @@
+"""The session file: one TOML for robot, twin and bridge; the documented example is the defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from humanoid_twin.errors import ConfigError
+from humanoid_twin.session import SessionConfig, load_session_config
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_example_is_the_defaults() -> None:
+    cfg = load_session_config(ROOT / "docs" / "twin.example.toml")
+    default = SessionConfig()
+    assert cfg.twin == default.twin
+    assert cfg.robot == default.robot
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("[twin]\nstale_after = 'soon'\n", "stale_after"),
+        ("[twin]\nbogus = 1\n", "unknown key 'bogus' in [twin]; valid keys"),
+        ("[robot]\nurdf = 3\n", "urdf"),
+        ("[robot.options]\ndrive_type = 'torque'\n", "drive_type = 'torque' has the wrong type"),
+        ("[twin\n", "not valid TOML"),
+    ],
+)
+def test_bad_session_files(tmp_path: Path, text: str, fragment: str) -> None:
+    p = tmp_path / "twin.toml"
+    p.write_text(text)
+    with pytest.raises(ConfigError, match=fragment.replace("[", r"\[").replace("]", r"\]")) as info:
+        load_session_config(p)
+    assert str(p) in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_relative_paths_resolve_against_the_file(tmp_path: Path) -> None:
+    p = tmp_path / "twin.toml"
+    p.write_text("[robot]\nurdf = 'robots/r.urdf'\npackage_paths = ['pkgs']\n")
+    cfg = load_session_config(p)
+    assert cfg.robot.urdf == str(tmp_path / "robots" / "r.urdf")
+    assert cfg.robot.package_paths == (str(tmp_path / "pkgs"),)
