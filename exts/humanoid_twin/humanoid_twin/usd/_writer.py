@@ -288,7 +288,9 @@ class _Writer:
     # ---- meshes (loaded before anything is written)
 
     def prepare_meshes(self) -> dict[str, Any]:
-        loaded: dict[str, Any] = {}
+        """Load every distinct mesh file once, on a small thread pool (the numpy work in the
+        loaders releases the GIL, so two cores load two meshes at once)."""
+        paths: dict[str, Path] = {}
         for lk in self.model.links:
             for g in [v.geometry for v in lk.visuals] + [c.geometry for c in lk.collisions]:
                 if isinstance(g, Mesh):
@@ -298,10 +300,13 @@ class _Writer:
                             "resolve it before writing USD",
                             file=self.model.source,
                         )
-                    key = str(g.path)
-                    if key not in loaded:
-                        loaded[key] = self.load(g.path)
-        return loaded
+                    paths.setdefault(str(g.path), g.path)
+        if len(paths) < 4:
+            return {key: self.load(p) for key, p in paths.items()}
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+            return dict(zip(paths, pool.map(self.load, paths.values()), strict=True))
 
     # ---- authoring
 
