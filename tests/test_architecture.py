@@ -15,7 +15,7 @@ ADAPTERS: dict[str, tuple[str, ...]] = {
     "carb": ("kit",),
     "isaacsim": ("kit",),
     "pxr": ("usd", "kit"),
-    "mujoco": ("physics", "emulator", "scenarios", "maintenance", "data"),
+    "mujoco": ("physics", "emulator", "scenarios", "maintenance", "data", "control"),
     "rclpy": ("ros", "emulator"),  # the emulator is its own ROS process (the robot stand-in)
 }
 CORE = ("model", "urdf", "meshes", "errors.py", "_version.py", "__init__.py")

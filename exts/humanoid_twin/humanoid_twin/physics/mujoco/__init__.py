@@ -15,6 +15,8 @@ from ._names import MujocoNames as MujocoNames
 from ._plan import FREE_JOINT_NAME as FREE_JOINT_NAME
 from ._plan import PLACEHOLDER_INERTIA as PLACEHOLDER_INERTIA
 from ._plan import PLACEHOLDER_MASS as PLACEHOLDER_MASS
+from .terrain import Terrain as Terrain
+from .terrain import add_terrain as add_terrain
 
 __all__ = [
     "COLLISION_GROUP",
@@ -24,6 +26,8 @@ __all__ = [
     "VISUAL_GROUP",
     "MujocoBackend",
     "MujocoNames",
+    "Terrain",
+    "add_terrain",
     "build_model",
     "build_spec",
 ]

@@ -1,0 +1,253 @@
+"""Per-variant measures from a rollout: fall, support margin, torque/velocity vs limits, limit hits,
+foot slip, energy.
+
+Torques, velocities, limit hits and energy use every physics step; contacts (support polygon, slip)
+and the fall test use samples every ``sample_dt``, where the state is restored into an ``MjData`` and
+``mj_forward`` recomputes contacts, CoM and frames.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..model import RobotModel
+from ..physics.mujoco._builder import import_mujoco
+from ._config import MeasuresConfig
+from ._sim import Batch, VariantModel
+
+__all__ = ["Measured", "Series", "convex_hull", "measure", "support_margin"]
+
+FloatArray = NDArray[np.float64]
+
+
+def convex_hull(points: FloatArray) -> FloatArray:
+    """(k, 2) convex hull of 2-D points, counter-clockwise (monotone chain); collinear points dropped."""
+    pts: FloatArray = np.unique(np.round(np.asarray(points, dtype=np.float64), 9), axis=0)
+    if len(pts) < 3:
+        return pts
+    pts = pts[np.lexsort((pts[:, 1], pts[:, 0]))]
+
+    def cross(o: FloatArray, a: FloatArray, b: FloatArray) -> float:
+        return float((a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]))
+
+    lower: list[FloatArray] = []
+    for p in pts:
+        while len(lower) >= 2 and cross(lower[-2], lower[-1], p) <= 1e-12:
+            lower.pop()
+        lower.append(p)
+    upper: list[FloatArray] = []
+    for p in pts[::-1]:
+        while len(upper) >= 2 and cross(upper[-2], upper[-1], p) <= 1e-12:
+            upper.pop()
+        upper.append(p)
+    return np.array(lower[:-1] + upper[:-1])
+
+
+def support_margin(points: FloatArray, p: FloatArray) -> float:
+    """Signed distance [m] from ``p`` (x, y) to the convex hull of ``points`` (k, 2): positive inside,
+    negative outside; a hull of one or two points (a line) only gives negative distances; −inf without
+    points."""
+    if len(points) == 0:
+        return -math.inf
+    hull = convex_hull(points)
+    q = np.asarray(p, dtype=np.float64)[:2]
+    if len(hull) == 1:
+        return -float(np.linalg.norm(q - hull[0]))
+    a = hull
+    b = np.roll(hull, -1, axis=0) if len(hull) > 2 else hull[::-1]
+    e = b - a
+    length2 = (e**2).sum(axis=1)
+    t = np.clip(((q - a) * e).sum(axis=1) / np.maximum(length2, 1e-24), 0.0, 1.0)
+    dist = float(np.linalg.norm(a + t[:, None] * e - q, axis=1).min())
+    if len(hull) < 3:
+        return -dist
+    inside = bool(np.all(e[:, 0] * (q[1] - a[:, 1]) - e[:, 1] * (q[0] - a[:, 0]) >= 0))
+    return dist if inside else -dist
+
+
+@dataclass(frozen=True)
+class Series:
+    """Sampled time series of one variant (for plots), every ``sample_dt``."""
+
+    times: FloatArray
+    """(K,) [s] from the fork."""
+    support_margin: FloatArray
+    """(K,) CoM-projection margin [m] (NaN with no foot on the ground)."""
+    base_height: FloatArray
+    """(K,) root height above the lowest foot [m]."""
+    base_xy: FloatArray
+    """(K, 2) root position [m]."""
+    com: FloatArray
+    """(K, 3) whole-body CoM [m]."""
+    torque_ratio: FloatArray
+    """(K,) largest |torque| / effort limit over the joints at that sample."""
+
+
+@dataclass(frozen=True)
+class Measured:
+    """The scalar measures of one variant (see :class:`~humanoid_twin.scenarios.VariantResult`)."""
+
+    fell: bool
+    fall_time: float | None
+    min_support_margin: float
+    torque_ratio: dict[str, float]
+    velocity_ratio: dict[str, float]
+    limit_hits: dict[str, int]
+    slip: float
+    energy: float
+    distance: float
+    series: Series
+
+
+def _frozen(a: object) -> FloatArray:
+    out = np.array(a, dtype=np.float64)
+    out.setflags(write=False)
+    return out
+
+
+def measure(
+    robot: RobotModel,
+    vm: VariantModel,
+    init: FloatArray,
+    batch: Batch,
+    cfg: MeasuresConfig,
+    sample_dt: float,
+) -> Measured:
+    """Compute every measure of one variant's rollout (``init`` is its initial FULLPHYSICS state)."""
+    mj = import_mujoco()
+    m = vm.mj_model
+    dt = float(m.opt.timestep)
+    spec = int(mj.mjtState.mjSTATE_FULLPHYSICS)
+    q_off, v_off = 1, 1 + m.nq  # FULLPHYSICS: time, qpos, qvel, …
+    states = np.vstack([init[None], batch.state])
+    n_steps = batch.state.shape[0]
+    joints = [robot.joint(n) for n in vm.joint_names]
+    q = states[:, q_off + vm.qadr]
+    qd = states[:, v_off + vm.vadr]
+    # ---- torques (per step, force after step k acts during step k)
+    tau = np.zeros((n_steps, len(joints)))
+    has = vm.act >= 0
+    tau[:, has] = batch.force[:, vm.act[has]]
+    effort = np.array([j.limit.effort if j.limit and j.limit.effort else np.nan for j in joints])
+    vel = np.array([j.limit.velocity if j.limit and j.limit.velocity else np.nan for j in joints])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tr = np.abs(tau) / effort
+        vr = np.abs(qd[1:]) / vel
+    torque_ratio = {
+        n: float(np.nanmax(tr[:, i])) if np.isfinite(effort[i]) else math.nan
+        for i, n in enumerate(vm.joint_names)
+    }
+    velocity_ratio = {
+        n: float(np.nanmax(vr[:, i])) if np.isfinite(vel[i]) else math.nan
+        for i, n in enumerate(vm.joint_names)
+    }
+    energy = float(np.abs(tau * qd[1:]).sum() * dt)
+    # ---- limit hits: entries into the band within limit_margin of a finite limit
+    lo = np.array([j.lower for j in joints])
+    hi = np.array([j.upper for j in joints])
+    with np.errstate(invalid="ignore"):
+        at = (q <= lo + cfg.limit_margin) | (q >= hi - cfg.limit_margin)
+    entries = at[1:] & ~at[:-1]
+    hits = {n: int(entries[:, i].sum() + at[0, i]) for i, n in enumerate(vm.joint_names)}
+    hits = {n: c for n, c in hits.items() if c}
+    # ---- sampled kinematics and contacts
+    every = max(1, round(sample_dt / dt))
+    idx = np.arange(0, n_steps + 1, every)
+    d = mj.MjData(m)
+    feet_bodies = sorted({vm.body_of[f] for f in cfg.feet})
+    foot_geoms = {b: set(np.flatnonzero(np.asarray(m.geom_bodyid) == b).tolist()) for b in feet_bodies}
+    all_foot = set().union(*foot_geoms.values())
+    ground = set(vm.ground_geoms.tolist())
+    robot_geom = np.asarray(m.geom_bodyid) != 0
+    frame_of = {}
+    for f in cfg.feet:
+        if f in vm.names.site:
+            frame_of[f] = ("site", vm.names.site[f])
+        else:
+            frame_of[f] = ("body", vm.body_of[f])
+    k = len(idx)
+    margin = np.full(k, np.nan)
+    height = np.zeros(k)
+    base_xy = np.zeros((k, 2))
+    com = np.zeros((k, 3))
+    ratio = np.zeros(k)
+    foot_pos = np.zeros((k, len(cfg.feet), 3))
+    foot_on = np.zeros((k, len(cfg.feet)), dtype=bool)
+    fell_at: int | None = None
+    cos_tilt = math.cos(math.radians(cfg.fall_tilt))
+    h0 = None
+    root = vm.root_body
+    for s, step in enumerate(idx):
+        mj.mj_setState(m, d, states[step], spec)
+        mj.mj_forward(m, d)
+        for i, f in enumerate(cfg.feet):
+            kind, fid = frame_of[f]
+            foot_pos[s, i] = d.site_xpos[fid] if kind == "site" else d.xpos[fid]
+        pts = []
+        other = False
+        on_body: set[int] = set()
+        ncon = d.ncon
+        if ncon:
+            geoms = np.asarray(d.contact.geom[:ncon])
+            pos = np.asarray(d.contact.pos[:ncon])
+            for c in range(ncon):
+                g1, g2 = int(geoms[c, 0]), int(geoms[c, 1])
+                g_robot = g2 if g1 in ground else g1 if g2 in ground else -1
+                if g_robot < 0 or not robot_geom[g_robot]:
+                    continue
+                if g_robot in all_foot:
+                    pts.append(pos[c, :2])
+                    on_body.add(int(m.geom_bodyid[g_robot]))
+                else:
+                    other = True
+        for i, f in enumerate(cfg.feet):
+            foot_on[s, i] = vm.body_of[f] in on_body
+        com[s] = d.subtree_com[root]
+        if pts:
+            margin[s] = support_margin(np.array(pts), com[s, :2])
+        base_xy[s] = d.xpos[root][:2]
+        height[s] = float(d.xpos[root][2] - foot_pos[s, :, 2].min())
+        if h0 is None:
+            h0 = height[s]
+        ratio[s] = float(np.nanmax(tr[step - 1])) if step > 0 and np.isfinite(effort).any() else 0.0
+        upright = float(d.xmat[root][8])
+        if fell_at is None and (upright < cos_tilt or height[s] < cfg.fall_height * h0 or other):
+            fell_at = s
+    end = k if fell_at is None else fell_at
+    valid = margin[:end][np.isfinite(margin[:end])]
+    slip = 0.0
+    for i in range(len(cfg.feet)):
+        both = foot_on[1:end, i] & foot_on[: max(0, end - 1), i]
+        step_xy = np.linalg.norm(np.diff(foot_pos[:end, i, :2], axis=0), axis=1)
+        slip += float(step_xy[both].sum())
+    return Measured(
+        fell=fell_at is not None,
+        fall_time=None if fell_at is None else float(idx[fell_at] * dt),
+        min_support_margin=float(valid.min()) if valid.size else math.nan,
+        torque_ratio=torque_ratio,
+        velocity_ratio=velocity_ratio,
+        limit_hits=hits,
+        slip=slip,
+        energy=energy,
+        distance=float(np.linalg.norm(base_xy[end - 1] - base_xy[0])) if end else 0.0,
+        series=Series(
+            times=_frozen(idx * dt),
+            support_margin=_frozen(margin),
+            base_height=_frozen(height),
+            base_xy=_frozen(base_xy),
+            com=_frozen(com),
+            torque_ratio=_frozen(ratio),
+        ),
+    )
+
+
+def worst(values: dict[str, float]) -> tuple[str, float]:
+    """(joint, value) of the largest finite value (("", nan) when none)."""
+    finite = [(n, v) for n, v in values.items() if math.isfinite(v)]
+    if not finite:
+        return "", math.nan
+    return max(finite, key=lambda nv: nv[1])

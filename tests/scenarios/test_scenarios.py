@@ -1,0 +1,283 @@
+"""What-if scenarios: file validation, batch = one by one, measures on constructed cases, reach, report."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from humanoid_twin.errors import ConfigError
+from humanoid_twin.robots.humanoid import STANDING_OPTIONS, STANDING_TIMESTEP, load_humanoid
+from humanoid_twin.scenarios import load_scenario, parse_scenario, run_scenario
+
+DATA = Path(__file__).resolve().parents[2] / "exts" / "humanoid_twin" / "data" / "scenarios"
+HAS_WALK = importlib.util.find_spec("placo") is not None
+HAS_MINK = importlib.util.find_spec("mink") is not None
+
+
+@pytest.fixture(scope="module")
+def robot():  # type: ignore[no-untyped-def]
+    return load_humanoid()
+
+
+def _write(tmp_path: Path, text: str, name: str = "s.toml") -> Path:
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+STAND = """
+[scenario]
+name = "stand"
+kind = "stand"
+duration = {duration}
+"""
+
+
+# ---------------------------------------------------------------- validation
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        (
+            "[scenario]\nname='x'\ncolour=1\n",
+            r"unknown key 'colour' in \[scenario\]; valid keys: name, question, kind",
+        ),
+        ("[scenario]\nname='x'\n[wheels]\n", r"unknown table 'wheels'; valid tables: scenario"),
+        (
+            "[scenario]\nname='x'\nkind='fly'\n",
+            r"kind = 'fly' has the wrong type; expected 'stand' \| 'walk' \| 'reach'",
+        ),
+        ("[scenario]\nname='x'\nduration=-1\n", r"duration = -1.0 must be a finite number > 0"),
+        ("[scenario]\nname='x'\n[[variants]]\nname='a'\nlatency=-0.1\n", r"latency = -0.1 must be"),
+        (
+            "[scenario]\nname='x'\n[[variants]]\nname='a'\nspeed_scale=1.2\n",
+            r"speed_scale needs kind = 'walk'",
+        ),
+        (
+            "[scenario]\nname='x'\n[[variants]]\nname='a'\nbogus=1\n",
+            r"unknown key 'bogus' in \[variants.a\]; valid keys: speed_scale",
+        ),
+        (
+            "[scenario]\nname='x'\n[[variants]]\nname='a'\npushes=[{link='torso', force=[1,2], time=0}]\n",
+            r"force = \[1.0, 2.0\] must have 3 numbers",
+        ),
+        ("[scenario]\nname='x'\nkind='reach'\n", r"kind = 'reach' needs a \[reach\] table"),
+        ("[scenario]\nname='x'\n[grid]\nspeed=[1,2]\n", r"unknown key 'speed' in \[grid\]"),
+        ("[scenario]\nname='x'\n[fork]\norigin='recording'\n", r"needs recording = '<file.mcap>' and time"),
+        (
+            "[scenario]\nname='x'\n[[variants]]\nname='a'\npatches=[{step=2, friction=0.1}]\n",
+            r"0 stair steps",
+        ),
+    ],
+)
+def test_bad_files_are_one_line_errors(tmp_path: Path, text: str, match: str) -> None:
+    with pytest.raises(ConfigError, match=match) as info:
+        load_scenario(_write(tmp_path, text))
+    assert "\n" not in str(info.value)
+    assert str(tmp_path / "s.toml") in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        ("motor_strength = { left_kneee = 0.5 }", r"unknown joint 'left_kneee'; valid: \*, left_hip_yaw"),
+        ("payload = { hand = 1.0 }", r"unknown link 'hand'; valid: base_link"),
+        ("friction = { left_sole = 0.1 }", r"unknown link 'left_sole'; valid: ground, base_link"),
+        ("pushes = [{ link = 'chest', force = [1, 0, 0], time = 0.1 }]", r"unknown link 'chest'"),
+    ],
+)
+def test_unknown_names_fail_before_anything_is_written(tmp_path: Path, change: str, match: str) -> None:
+    path = _write(tmp_path, STAND.format(duration=0.1) + f"[[variants]]\nname = 'v'\n{change}\n")
+    out = tmp_path / "out"
+    with pytest.raises(ConfigError, match=match) as info:
+        run_scenario(path, out_dir=out)
+    assert "\n" not in str(info.value)
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["s.toml"]
+
+
+def test_output_folder_must_be_new_or_empty(tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "x").write_text("keep")
+    with pytest.raises(ConfigError, match="exists and is not empty"):
+        run_scenario(_write(tmp_path, STAND.format(duration=0.1)), out_dir=tmp_path / "out")
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["x"]
+
+
+def test_bad_source_is_a_one_line_error(tmp_path: Path) -> None:
+    path = _write(tmp_path, STAND.format(duration=0.1))
+    with pytest.raises(ConfigError, match="no such recording"):
+        run_scenario(path, source=str(tmp_path / "missing.mcap@1.0"))
+    with pytest.raises(ConfigError, match="needs the running twin"):
+        run_scenario(path, source="live")
+
+
+def test_grid_expands_to_the_product() -> None:
+    cfg = parse_scenario(
+        {
+            "scenario": {"name": "g", "kind": "walk"},
+            "grid": {"speed_scale": [1.0, 1.2], "motor_strength.*": [1.0, 0.8, 0.6]},
+        }
+    )
+    assert len(cfg.variants) == 6
+    assert cfg.variants[-1].name == "speed_scale=1.2, motor_strength.*=0.6"
+    assert cfg.variants[-1].changes.motor_strength == (("*", 0.6),)
+
+
+def test_ready_scenarios_validate(robot) -> None:  # type: ignore[no-untyped-def]
+    names = sorted(p.name for p in DATA.glob("*.toml"))
+    assert names == ["shelf_reach.toml", "stairs_slip.toml", "walk_faster.toml"]
+    for p in DATA.glob("*.toml"):
+        cfg = load_scenario(p, robot)
+        assert cfg.info.question.endswith("?")
+        assert cfg.variants
+
+
+# ---------------------------------------------------------------- batch and measures
+
+PUSHES = (
+    STAND.format(duration=1.5)
+    + """
+[[variants]]
+name = "hard push"
+pushes = [{ link = "torso", force = [700.0, 0.0, 0.0], time = 0.3, duration = 0.2 }]
+
+[[variants]]
+name = "weak, loaded, late"
+motor_strength = { "*" = 0.7 }
+payload = { right_hand = 3.0 }
+latency = 0.02
+friction = { left_foot = 0.3 }
+joint_friction = { left_knee = 2.0 }
+"""
+)
+
+
+def test_hard_push_falls_and_baseline_stands(tmp_path: Path, robot) -> None:  # type: ignore[no-untyped-def]
+    r = run_scenario(_write(tmp_path, PUSHES), robot=robot)
+    base, push, weak = r.all
+    assert not base.fell and base.min_support_margin > 0.03
+    assert push.fell and push.fall_time is not None and 0.3 < push.fall_time < 1.5
+    assert push.distance > base.distance + 0.1
+    assert push.energy > 5 * base.energy
+    assert weak.peak_torque_ratio <= 0.7 + 1e-9  # the weakened motors saturate at 70 % of the limit
+    assert base.changes == {} and "latency" in weak.changes
+    assert r.rows()[1]["fell"].startswith("yes at")
+
+
+def test_batch_equals_variants_one_by_one(tmp_path: Path, robot) -> None:  # type: ignore[no-untyped-def]
+    cfg = load_scenario(_write(tmp_path, PUSHES.replace("latency = 0.02\n", "")))
+    batch = run_scenario(cfg, robot=robot, nthread=2)
+    for v in cfg.variants:
+        alone = run_scenario(dataclasses.replace(cfg, variants=(v,)), robot=robot, nthread=0).variants[0]
+        got = next(x for x in batch.variants if x.name == v.name)
+        assert got.energy == alone.energy
+        assert got.torque_ratio == alone.torque_ratio
+        np.testing.assert_array_equal(got.series.base_xy, alone.series.base_xy)
+
+
+def test_torque_ratio_matches_actuator_forces(robot) -> None:  # type: ignore[no-untyped-def]
+    import mujoco
+
+    from humanoid_twin.physics.mujoco import MujocoNames, build_model
+    from humanoid_twin.scenarios._config import Changes, MeasuresConfig, TerrainConfig
+    from humanoid_twin.scenarios._fork import nominal_state
+    from humanoid_twin.scenarios._measures import measure
+    from humanoid_twin.scenarios._sim import build_variant, initial_state, run_batch
+
+    dt = STANDING_TIMESTEP
+    nominal = build_model(robot, STANDING_OPTIONS, timestep=dt)
+    names = MujocoNames.of(robot, nominal, STANDING_OPTIONS)
+    vm = build_variant(
+        robot,
+        STANDING_OPTIONS,
+        dt,
+        TerrainConfig(),
+        Changes(),
+        nominal=nominal,
+        nominal_names=names,
+        feet=("left_foot", "right_foot"),
+    )
+    state = nominal_state(robot, STANDING_OPTIONS, dt)
+    init = initial_state(vm, state)
+    m = vm.mj_model
+    n = 100
+    ctrl = np.zeros((n, m.nu + 6 * m.nbody))
+    target = np.asarray(state.q) + 0.3  # a step in every target: large torques
+    ctrl[:, vm.act] = target
+    (batch,) = run_batch([vm], [init], [ctrl], nthread=0)
+    meas = measure(robot, vm, init, batch, MeasuresConfig(), 0.01)
+    # the same steps with mj_step, reading MjData.actuator_force
+    d = mujoco.MjData(m)
+    mujoco.mj_setState(m, d, init, mujoco.mjtState.mjSTATE_FULLPHYSICS)
+    forces = []
+    for k in range(n):
+        d.ctrl[:] = ctrl[k, : m.nu]
+        mujoco.mj_step(m, d)
+        forces.append(np.array(d.actuator_force))
+    peak = np.abs(np.array(forces)).max(axis=0)
+    for i, name in enumerate(vm.joint_names):
+        limit = robot.joint(name).limit.effort
+        assert meas.torque_ratio[name] == pytest.approx(peak[vm.act[i]] / limit, rel=1e-9)
+    assert max(meas.torque_ratio.values()) == pytest.approx(1.0)  # saturated at the effort limit
+
+
+# ---------------------------------------------------------------- reach
+
+
+REACH = """
+[scenario]
+name = "reach"
+kind = "reach"
+
+[reach]
+target = [0.45, -0.2, 1.15]
+shelf = {{ center = [0.65, -0.2, 0.55], size = [0.4, 0.6, 1.1] }}
+verify = 1.0
+
+[[variants]]
+name = "too far"
+target = [{far}, -0.2, 1.15]
+"""
+
+
+@pytest.mark.skipif(not HAS_MINK, reason="mink (the [scenarios] extra) is not installed")
+def test_shelf_reachable_and_unreachable(tmp_path: Path, robot) -> None:  # type: ignore[no-untyped-def]
+    r = run_scenario(_write(tmp_path, REACH.format(far=1.6)), robot=robot, out_dir=tmp_path / "out")
+    yes, no = r.baseline.reach, r.variants[0].reach
+    assert yes is not None and no is not None
+    assert yes.reachable and yes.distance_left <= 0.02 and yes.spare_reach > 0
+    assert yes.com_margin >= 0.02 and yes.stood and yes.within_limits and yes.clearance >= 0.009
+    for name, q in yes.posture.items():
+        j = robot.joint(name)
+        assert j.lower - 1e-6 <= q <= j.upper + 1e-6
+    assert not r.baseline.fell and r.baseline.min_support_margin > 0
+    assert not no.reachable and no.distance_left > 0.3 and no.spare_reach == 0
+    assert "from the target" in no.reason
+    # the report: one self-contained HTML page with the plots embedded
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert html.count("data:image/png;base64,") == len(r.plots) == 3
+    assert "too far" in html and "reachable" in html
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+# ---------------------------------------------------------------- walking
+
+
+@pytest.mark.skipif(not HAS_WALK, reason="placo (the [walk] extra) is not installed")
+def test_walk_faster_walks_further_per_second(tmp_path: Path, robot) -> None:  # type: ignore[no-untyped-def]
+    cfg = load_scenario(DATA / "walk_faster.toml")
+    short = dataclasses.replace(
+        cfg, walk=dataclasses.replace(cfg.walk, distance=1.0), variants=cfg.variants[:1]
+    )
+    r = run_scenario(short, robot=robot)
+    base, fast = r.all
+    assert not base.fell and not fast.fell
+    assert base.distance > 0.4 and fast.distance > 0.4
+    assert fast.duration == base.duration  # every variant runs as long as the longest
+    assert fast.peak_velocity_ratio > base.peak_velocity_ratio
