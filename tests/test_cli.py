@@ -133,3 +133,16 @@ def test_demo_records_and_replays_deterministically(tmp_path: Path) -> None:
     assert seen(runs[0]) == seen(runs[1])
     assert runs[0]["accepted"] > 1000
     assert runs[0]["prediction_error.count.0.5s"] > 0
+
+
+def test_whatif_ready_scenario_writes_report(tmp_path: Path) -> None:
+    r = cli("whatif", "shelf_reach", "--out", str(tmp_path / "wi"))
+    assert r.returncode == 0, r.stderr
+    assert "answer:" in r.stdout and "baseline: yes" in r.stdout
+    assert (tmp_path / "wi" / "report.html").is_file()
+
+
+def test_whatif_unknown_scenario_lists_ready_ones(tmp_path: Path) -> None:
+    r = cli("whatif", "fly_to_the_moon")
+    assert r.returncode == 1
+    assert "shelf_reach" in r.stderr and "Traceback" not in r.stderr

@@ -487,6 +487,59 @@ def emulate(
         )
 
 
+# ------------------------------------------------------------------ what-if
+
+
+_SCENARIO_DIR = Path(__file__).resolve().parent.parent / "data" / "scenarios"
+
+
+@app.command()
+def whatif(
+    scenario: Annotated[
+        str,
+        typer.Argument(
+            help="A scenario TOML, or the name of a ready one: walk_faster, stairs_slip, shelf_reach."
+        ),
+    ],
+    from_: Annotated[
+        str | None,
+        typer.Option(
+            "--from", help="Fork from: nominal, live (needs a running twin: use the API), or REC.mcap@T."
+        ),
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Folder for report.html, plots and result.json.")] = None,
+) -> None:
+    """Ask the twin a risky question: run a scenario's variants against its baseline and compare."""
+    from .scenarios import run_scenario
+
+    with _errors():
+        path = Path(scenario)
+        if not path.exists() and (_SCENARIO_DIR / f"{scenario}.toml").is_file():
+            path = _SCENARIO_DIR / f"{scenario}.toml"
+        if not path.is_file():
+            ready = ", ".join(sorted(p.stem for p in _SCENARIO_DIR.glob("*.toml")))
+            _fail(f"{scenario}: no such scenario file; ready scenarios: {ready}")
+        if from_ == "live":
+            _fail(
+                "--from live needs a running twin: call humanoid_twin.scenarios.run_scenario(..., twin=twin)",
+                2,
+            )
+        with console.status(f"running {path.name}"):
+            result = run_scenario(path, source=from_, out_dir=out)
+        console.print(f"[bold]{result.question}[/]")
+        rows = result.rows()
+        if rows:
+            t = Table(title=f"{result.name} (from {result.source}; differences to the baseline in brackets)")
+            for col in rows[0]:
+                t.add_column(col, justify="left" if col == "variant" else "right")
+            for row in rows:
+                t.add_row(*row.values())
+            console.print(t)
+        console.print(f"[bold]answer:[/] {result.answer()}", highlight=False)
+        if result.report is not None:
+            console.print(f"[green]wrote[/] {result.report}")
+
+
 # ------------------------------------------------------------------ errors
 
 
