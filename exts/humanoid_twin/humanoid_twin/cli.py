@@ -366,6 +366,9 @@ def demo(
     domain_id: Annotated[
         int | None, typer.Option(help="ROS_DOMAIN_ID (default: yours, else random 1–101).")
     ] = None,
+    walk: Annotated[
+        bool, typer.Option("--walk", help="The emulated robot walks (instead of standing and waving).")
+    ] = False,
 ) -> None:
     """Emulated humanoid + live twin + recording, with a live status table. No hardware, no GPU."""
     from rich.live import Live
@@ -373,7 +376,7 @@ def demo(
     from .demo import Demo
 
     with _errors():
-        d = Demo(out, domain_id=domain_id)
+        d = Demo(out, domain_id=domain_id, walk=walk)
         try:
             with console.status("starting the emulator and the twin (ROS 2 discovery takes a few seconds)"):
                 d.start()
@@ -455,6 +458,7 @@ def emulate(
     truth: Annotated[
         Path | None, typer.Option(help="Write the hidden parameters and faults here (JSON).")
     ] = None,
+    walk: Annotated[bool, typer.Option("--walk", help="Walk a closed lap instead of standing.")] = False,
 ) -> None:
     """Run the robot emulator: the humanoid in MuJoCo with hidden offsets, noise, latency and faults."""
     import dataclasses
@@ -470,6 +474,8 @@ def emulate(
             cfg = dataclasses.replace(cfg, speed=speed, clock="sim" if speed != 1 else cfg.clock)
         if truth is not None:
             cfg = dataclasses.replace(cfg, truth_file=truth)
+        if walk:
+            cfg = dataclasses.replace(cfg, motion="walk")
         if cfg.domain_id is None:
             ensure_local_ros()
         stop = threading.Event()

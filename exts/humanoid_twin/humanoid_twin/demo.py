@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from .errors import TwinError
-from .session import Session, SessionConfig, ensure_local_ros, open_session
+from .session import RobotConfig, Session, SessionConfig, ensure_local_ros, open_session
 from .twin import JointCommand
 
 __all__ = ["Demo", "DemoResult", "wave_command"]
@@ -55,9 +55,16 @@ class Demo:
     """Start with :meth:`start`, call :meth:`tick` in a loop, end with :meth:`stop` (always)."""
 
     def __init__(
-        self, out_dir: str | Path, *, domain_id: int | None = None, command_rate: float = 50.0
+        self,
+        out_dir: str | Path,
+        *,
+        domain_id: int | None = None,
+        command_rate: float = 50.0,
+        walk: bool = False,
     ) -> None:
         self.out_dir = Path(out_dir)
+        self.walk = walk
+        """The emulated robot walks on its own (no waving commands are sent)."""
         self.domain_id = domain_id
         self.command_period = 1.0 / command_rate
         self.recording = self.out_dir / "demo.mcap"
@@ -83,14 +90,20 @@ class Demo:
         env = dict(os.environ)
         self._log = self.emulator_log.open("wb")
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "humanoid_twin.emulator", "--truth", str(self.truth)],
+            [sys.executable, "-m", "humanoid_twin.emulator", "--truth", str(self.truth)]
+            + (["--walk"] if self.walk else []),
             stdin=subprocess.DEVNULL,
             stdout=self._log,
             stderr=subprocess.STDOUT,
             env=env,
         )
         bridge = BridgeConfig(prometheus=PrometheusConfig(enabled=True, host="127.0.0.1", port=0))
-        self.session = open_session(SessionConfig(bridge=bridge), record=self.recording)
+        robot = RobotConfig()
+        if self.walk:  # the twin models the robot with the gains it walks with
+            from .control import WALK_OPTIONS
+
+            robot = RobotConfig(options=WALK_OPTIONS)
+        self.session = open_session(SessionConfig(robot=robot, bridge=bridge), record=self.recording)
         self.session.bridge.start()
         deadline = time.monotonic() + wait
         while self.session.bridge.status().joint_states == 0:
@@ -115,7 +128,7 @@ class Demo:
         """Send the next command when it is due (call at least at the command rate)."""
         assert self.session is not None
         now = time.monotonic()
-        if now >= self._next_cmd:
+        if not self.walk and now >= self._next_cmd:
             bridge = self.session.bridge
             bridge.send_command(wave_command(now - self._t0, bridge.now()))
             self._next_cmd += self.command_period

@@ -17,6 +17,7 @@ import os
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -112,6 +113,13 @@ def run_emulator(
     if config.publish_base and convert.Odometry is None:
         raise DependencyError.missing("nav_msgs", "ros")
     stop = stop_event if stop_event is not None else threading.Event()
+    motion = None
+    if config.motion == "walk":
+        from ..control import WALK_OPTIONS
+        from ..control.emulator_motion import walk_targets
+
+        robot = robot if robot is not None else EmulatedRobot(config, options=WALK_OPTIONS)
+        motion = walk_targets(model=robot.robot, initial=dict(robot.pose))
     robot = robot if robot is not None else EmulatedRobot(config)
 
     os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
@@ -180,6 +188,7 @@ def run_emulator(
             clock_pub,
             odom_pub,
             ClockMsg,
+            motion,
         )
     finally:
         spinning.clear()
@@ -225,6 +234,7 @@ def _loop(
     clock_pub: Any,
     odom_pub: Any,
     clock_msg: Any,
+    motion: Callable[[float], tuple[Sequence[str], Any]] | None = None,
 ) -> EmulatorSummary:
     from ._network import DelayLine
 
@@ -259,6 +269,9 @@ def _loop(
         if t_tick <= t_next:  # a sensor tick: physics, then a sample into the network
             if lag / speed > _LATE:
                 overruns += 1
+            if motion is not None:  # the robot's own gait first; commands from ROS on top
+                names, targets = motion(robot.time)
+                robot.command(names, targets)
             _apply_commands(robot, inbox, counters, convert)
             robot.advance_to(t_tick)
             sample = robot.measure()

@@ -102,9 +102,9 @@ def perpendicular_axes(axis: tuple[float, float, float]) -> tuple[FloatArray, Fl
     n = n / np.linalg.norm(n)
     e = np.zeros(3)
     e[int(np.argmin(np.abs(n)))] = 1.0
-    u = np.cross(e, n)
+    u = np.asarray(np.cross(e, n), dtype=np.float64)
     u /= np.linalg.norm(u)
-    v = np.cross(n, u)
+    v = np.asarray(np.cross(n, u), dtype=np.float64)
     return u, v
 
 
