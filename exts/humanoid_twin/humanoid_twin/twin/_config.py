@@ -28,9 +28,10 @@ class TwinConfig:
     stale_after: float = 0.1
     """[s] the mirror is stale when the newest applied measurement is older than this. Default 0.1."""
     max_clock_jump: float = 0.5
-    """[s] a message whose stamp advanced by more than this from what its local receive time
-    advanced since the last applied message (either direction) is a clock jump: rejected. Needs
-    ``JointState.received``. Default 0.5."""
+    """[s] a message whose stamp advanced more than this beyond what its local receive time advanced
+    since the last applied message, or went backwards while lagging the receive time by more than
+    this, is a clock jump: rejected. A stamp that advanced less but not backwards (a paused simulator,
+    a stalled sender or receiver) is not a jump. Needs ``JointState.received``. Default 0.5."""
     clock_jump_confirm: int = 3
     """After this many consecutive clock-jump rejections that agree with each other the twin adopts
     the new timeline (counted as a clock reset; its history and tracked predictions are dropped).

@@ -293,11 +293,13 @@ class DigitalTwin:
                 RejectReason.NON_FINITE, stamp, f"non-finite values for {bad or 'velocity'!r}"
             )
         last = float(self._jstamp[idx].max())
-        # Clock jump: the stamp clock moved differently from the receive clock.
+        # Clock jump: the stamp clock ran ahead of the receive clock, or went back while the receive
+        # clock ran on. A stamp clock that advanced less but not backwards is a pause (a paused
+        # simulator, a stalled sender or receiver), not a jump.
         recv = js.received
         if recv is not None and self._last_recv is not None and self._last_stamp_recv is not None:
             skew = (stamp - self._last_stamp_recv) - (recv - self._last_recv)
-            if abs(skew) > cfg.max_clock_jump:
+            if skew > cfg.max_clock_jump or (skew < -cfg.max_clock_jump and stamp < self._last_stamp_recv):
                 if not self._confirm_jump(stamp, recv):
                     return self._reject(
                         RejectReason.CLOCK_JUMP, stamp, f"stamp clock jumped by {skew:+.3f} s"
