@@ -85,6 +85,17 @@ def test_clock_jump_rejected_then_adopted():
     assert r.reason is RejectReason.CLOCK_JUMP and twin.get_state() == before
 
 
+def test_pause_is_not_a_clock_jump():
+    """A paused simulator (or a stalled receiver): stamps fall behind the receive clock but never go
+    backwards. Every message is applied; no clock reset."""
+    twin = make_twin(clock_jump_confirm=3, max_clock_jump=0.5)
+    for k in range(10):
+        assert twin.update(js(twin, 50.0 + 0.01 * k, received=100.0 + 0.01 * k)).accepted
+    for k in range(5):  # 2 s pause of the stamp clock, then it resumes where it was
+        assert twin.update(js(twin, 50.1 + 0.01 * k, received=102.1 + 0.01 * k)).accepted
+    assert twin.metrics.clock_resets == 0 and twin.metrics.rejected_total == 0
+
+
 def test_staleness_and_recovery():
     twin = make_twin(stale_after=0.05)
     assert twin.is_stale() and twin.staleness() == math.inf
