@@ -134,6 +134,11 @@ def test_demo_records_and_replays_deterministically(tmp_path: Path) -> None:
     assert runs[0]["accepted"] > 1000
     assert runs[0]["prediction_error.count.0.5s"] > 0
 
+    # a what-if forked from the recorded robot at t = 3 s
+    r = cli("whatif", "shelf_reach", "--from", f"{out / 'demo.mcap'}@3.0")
+    assert r.returncode == 0, r.stderr
+    assert "demo.mcap@3" in r.stdout and "answer:" in r.stdout
+
 
 def test_whatif_ready_scenario_writes_report(tmp_path: Path) -> None:
     r = cli("whatif", "shelf_reach", "--out", str(tmp_path / "wi"))
