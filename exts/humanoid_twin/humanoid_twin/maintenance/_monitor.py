@@ -1,0 +1,700 @@
+"""The live health monitor and recording analysis.
+
+Residual definition: the monitor runs a **shadow twin** — the nominal MuJoCo model (what the twin
+believes the robot is) driven open loop by the same joint commands, from the first measured pose —
+and compares the measured joint effort with the shadow's actuator effort at the same time:
+``r = τ_measured − τ_shadow``. Friction the nominal model lacks shows up as ``Δf · sign(v)`` in r.
+A per-joint RLS fits ``r = f_c·sign(v)·g + f_v·v + d``; the drift statistic is the friction at the
+joint's typical speed, ``f_c + f_v·v_ref``, relative to its value over a healthy baseline.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from collections import deque
+from collections.abc import Mapping
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..errors import ConfigError
+from ..model import ImportOptions, RobotModel
+from ..model.kinematics import forward_kinematics
+from ..twin._types import JointCommand, JointState
+from ._config import MaintenanceConfig, load_maintenance_config
+from ._detect import Cusum, Ewma, FrictionRLS
+from ._life import (
+    LoadCollective,
+    ThermalModel,
+    bearing_l10h,
+    harmonic_drive_l10,
+    inverse_gaussian_quantile,
+    weibull_life_quantile,
+)
+from ._report import (
+    Alarm,
+    JointHealth,
+    MaintenanceError,
+    MaintenanceReport,
+    RemainingLife,
+    ScheduleItem,
+    due_date,
+    now_iso,
+)
+
+__all__ = ["HealthMonitor", "analyze_recording"]
+
+_log = logging.getLogger(__name__)
+FloatArray = NDArray[np.float64]
+
+
+class _Shadow:
+    """The nominal model driven by the commands (MuJoCo, open loop)."""
+
+    def __init__(
+        self, robot: RobotModel, options: ImportOptions, joint_names: tuple[str, ...], timestep: float
+    ) -> None:
+        from ..physics.mujoco import MujocoNames, build_model
+        from ..physics.mujoco._builder import import_mujoco
+
+        self.mj = import_mujoco()
+        self.robot = robot
+        self.model = build_model(robot, options, floor=True, timestep=timestep)
+        self.data = self.mj.MjData(self.model)
+        self.names = MujocoNames.of(robot, self.model, options)
+        self.dt = float(self.model.opt.timestep)
+        self.qadr = np.array([self.names.qpos_adr[n] for n in joint_names], dtype=np.intp)
+        self.vadr = np.array([self.names.qvel_adr[n] for n in joint_names], dtype=np.intp)
+        self.act = np.array([self.names.actuator[n] for n in joint_names], dtype=np.intp)
+
+    def start(self, q: FloatArray) -> None:
+        mj, d = self.mj, self.data
+        mj.mj_resetData(self.model, d)
+        d.qpos[self.qadr] = q
+        d.ctrl[self.act] = q
+        if self.names.free_qpos_adr is not None:
+            pose = {n: float(v) for n, v in zip(self.robot_joint_names, q, strict=True)}
+            fk = forward_kinematics(self.robot, pose)
+            feet = [fk[f][2, 3] for f in ("left_foot", "right_foot") if f in fk]
+            low = min(feet) if feet else min(m[2, 3] for m in fk.values())
+            a = self.names.free_qpos_adr
+            d.qpos[a : a + 7] = [0.0, 0.0, -low + 0.002, 1.0, 0.0, 0.0, 0.0]
+        mj.mj_forward(self.model, d)
+
+    robot_joint_names: tuple[str, ...] = ()
+
+    def command(self, idx: NDArray[np.intp], q: FloatArray) -> None:
+        self.data.ctrl[self.act[idx]] = q
+
+    def advance_to(self, t: float) -> None:
+        mj, m, d = self.mj, self.model, self.data
+        n = math.floor((t - d.time) / self.dt + 0.5)
+        for _ in range(max(0, n)):
+            mj.mj_step(m, d)
+        if n > 0 and not np.all(np.isfinite(d.qpos)):
+            raise MaintenanceError(f"the shadow model diverged at t = {d.time:.3f} s")
+
+    def effort(self) -> FloatArray:
+        return np.asarray(self.data.actuator_force[self.act], dtype=float)
+
+    def velocity(self) -> FloatArray:
+        return np.asarray(self.data.qvel[self.vadr], dtype=float)
+
+
+class HealthMonitor:
+    """Per-joint health from joint states and commands, fed live or from a recording.
+
+    Thread-safe (one lock). Feed :meth:`on_command` before the joint state measured after it.
+
+    Args:
+        robot: default the bundled humanoid.
+        config: a :class:`MaintenanceConfig`, a TOML path, or None (the shipped defaults).
+        options: import options of the nominal model (default the humanoid's ``STANDING_OPTIONS``).
+        timestep: physics step of the shadow model [s].
+    """
+
+    def __init__(
+        self,
+        robot: RobotModel | None = None,
+        config: MaintenanceConfig | str | Path | None = None,
+        *,
+        options: ImportOptions | None = None,
+        timestep: float = 0.002,
+    ) -> None:
+        from ..robots import humanoid
+
+        self.robot = robot if robot is not None else humanoid.load_humanoid()
+        if options is None:
+            options = humanoid.STANDING_OPTIONS if robot is None else ImportOptions()
+        actuated = [j for j in self.robot.actuated_joints if j.mimic is None]
+        names = tuple(j.name for j in actuated)
+        if not isinstance(config, MaintenanceConfig):
+            config = load_maintenance_config(config, names)
+        else:
+            unknown = [n for n in config.joints if n not in names]
+            if unknown:
+                raise ConfigError(
+                    f"{config.source}: joint {unknown[0]!r} is not a joint of {self.robot.name!r}"
+                )
+        self.config = config
+        self.options = options
+        self.timestep = timestep
+        self.joint_names: tuple[str, ...] = names
+        self._index = {n: i for i, n in enumerate(names)}
+        n = len(names)
+        ps = [config.params(x) for x in names]
+
+        def arr(attr: str) -> FloatArray:
+            return np.array([getattr(p, attr) for p in ps], dtype=float)
+
+        self._params = ps
+        self._limits = np.array(
+            [
+                j.limit.effort if j.limit is not None and j.limit.effort and j.limit.effort > 0 else 100.0
+                for j in actuated
+            ],
+            dtype=float,
+        )
+        self._friction_nominal = np.array(
+            [
+                j.dynamics.friction if j.dynamics is not None and j.dynamics.friction else 0.0
+                for j in actuated
+            ],
+            dtype=float,
+        )
+        self._kload = arr("friction_load_coeff")
+        self._ktemp = arr("friction_temperature_coeff")
+        self._tref = arr("reference_temperature")
+        self.collective = LoadCollective(self._limits)
+        self.thermal = ThermalModel(
+            arr("torque_constant"),
+            arr("gear_ratio"),
+            arr("efficiency"),
+            arr("winding_resistance"),
+            arr("resistance_tempco"),
+            arr("thermal_resistance"),
+            arr("thermal_capacity"),
+            arr("ambient_temperature"),
+        )
+        det = config.detection
+        self._rls = FrictionRLS(n, math.exp(-timestep / det.window))
+        self._cusum = Cusum(n, det.cusum_k, det.cusum_h)
+        self._ewma = Ewma(n, det.ewma_lambda, det.ewma_limit)
+        self._lock = threading.Lock()
+        self._shadow: _Shadow | None = None
+        self._pending: list[tuple[NDArray[np.intp], FloatArray]] = []
+        self._t0: float | None = None
+        self._last: float | None = None
+        self._q: FloatArray | None = None
+        self.samples = 0
+        self.rejected = 0
+        self._angle = np.zeros(n)
+        self._halfcycles = np.zeros(n)
+        self._dir = np.ones(n)
+        self._ext = np.zeros(n)
+        self._sumsq = np.zeros(n)
+        self._peak = np.zeros(n)
+        self._effort_time = 0.0
+        self._moved = np.zeros(n)
+        self._base_samples = 0
+        self._next_tick = 0.0
+        self._base_f: list[FloatArray] = []
+        self._base_sd: list[FloatArray] = []
+        self._mu0: FloatArray | None = None
+        self._sigma0: FloatArray | None = None
+        self._monitored = np.zeros(n, dtype=bool)
+        self._friction = np.full(n, np.nan)
+        self._alarmed = {"cusum": np.zeros(n, dtype=bool), "ewma": np.zeros(n, dtype=bool)}
+        self.alarms: list[Alarm] = []
+        """Alarms so far, in order."""
+        self._history: deque[tuple[float, FloatArray]] = deque()
+        self._ring: deque[FloatArray] = deque(maxlen=max(1, round(det.smoothing * det.rate)))
+        self._next_hist = 0.0
+
+    # ------------------------------------------------------------ feeding
+
+    def _indices(self, names: tuple[str, ...]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+        src, dst = [], []
+        for k, name in enumerate(names):
+            i = self._index.get(name)
+            if i is not None:
+                src.append(k)
+                dst.append(i)
+        return np.array(src, dtype=np.intp), np.array(dst, dtype=np.intp)
+
+    def on_command(self, cmd: JointCommand) -> None:
+        """A joint command (position targets [rad]); applied to the shadow model from now on."""
+        if cmd.position is None:
+            return
+        src, dst = self._indices(cmd.names)
+        q = np.asarray(cmd.position, dtype=float)[src]
+        ok = np.isfinite(q)
+        with self._lock:
+            if self._shadow is None:
+                self._pending.append((dst[ok], q[ok]))
+            else:
+                self._shadow.command(dst[ok], q[ok])
+
+    def on_joint_state(self, js: JointState) -> None:
+        """A measured joint state (position [rad], velocity [rad/s], effort [N·m])."""
+        with self._lock:
+            self._on_joint_state(js)
+
+    def _on_joint_state(self, js: JointState) -> None:
+        src, dst = self._indices(js.names)
+        n = len(self.joint_names)
+        if len(dst) != n or len(js.position) != len(js.names):
+            self.rejected += 1  # partial states are not used for health (every joint is needed)
+            return
+        order = np.empty(n, dtype=np.intp)
+        order[dst] = src
+        q = np.asarray(js.position, dtype=float)[order]
+        t = float(js.stamp)
+        if not np.all(np.isfinite(q)) or (self._last is not None and t <= self._last):
+            self.rejected += 1
+            return
+        if self._shadow is None:
+            self._shadow = _Shadow(self.robot, self.options, self.joint_names, self.timestep)
+            self._shadow.robot_joint_names = self.joint_names
+            self._shadow.start(q)
+            for idx, val in self._pending:
+                self._shadow.command(idx, val)
+            self._pending.clear()
+            self._t0, self._last, self._q = t, t, q
+            self._ext = q.copy()
+            self.samples = 1
+            return
+        assert self._t0 is not None and self._last is not None and self._q is not None
+        dt = t - self._last
+        elapsed = t - self._t0
+        if js.velocity is not None and len(js.velocity) == len(js.names):
+            v = np.asarray(js.velocity, dtype=float)[order]
+        else:
+            v = (q - self._q) / dt
+        effort = None
+        if js.effort is not None and len(js.effort) == len(js.names):
+            effort = np.asarray(js.effort, dtype=float)[order]
+            if not np.all(np.isfinite(effort)):
+                effort = None
+        self._shadow.advance_to(elapsed)
+        self._last, self.samples = t, self.samples + 1
+        # usage
+        self._angle += np.abs(v) * dt
+        self._cycles(q)
+        self._q = q
+        if effort is None:
+            return
+        self.collective.add(effort, v, dt)
+        temp = self.thermal.step(effort, dt)
+        self._sumsq += effort * effort * dt
+        self._effort_time += dt
+        np.maximum(self._peak, np.abs(effort), out=self._peak)
+        # residual and friction
+        tau_s = self._shadow.effort()
+        v_s = self._shadow.velocity()
+        det = self.config.detection
+        moving = (np.abs(v_s) > det.velocity_threshold) & (np.abs(v) > det.velocity_threshold)
+        gain = (1.0 + self._kload * np.abs(tau_s) / self._limits) * (1.0 + self._ktemp * (temp - self._tref))
+        self._rls.update(effort - tau_s, v_s, gain, moving)
+        if det.warmup <= elapsed < det.warmup + det.baseline:
+            self._moved += moving
+            self._base_samples += 1
+        if elapsed >= self._next_tick:
+            self._next_tick = elapsed + 1.0 / det.rate
+            self._tick(t, elapsed)
+
+    def _cycles(self, q: FloatArray) -> None:
+        """Rainflow-lite: a half cycle per reversal larger than the hysteresis (0.02 rad)."""
+        h = 0.02
+        pos = self._dir > 0
+        self._ext = np.where(pos, np.maximum(self._ext, q), np.minimum(self._ext, q))
+        rev = np.where(pos, q < self._ext - h, q > self._ext + h)
+        self._halfcycles += rev
+        self._dir = np.where(rev, -self._dir, self._dir)
+        self._ext = np.where(rev, q, self._ext)
+
+    def _tick(self, t: float, elapsed: float) -> None:
+        det = self.config.detection
+        self._ring.append(self._rls.friction)
+        f = np.mean(self._ring, axis=0)
+        self._friction = f
+        if elapsed < det.warmup:
+            return
+        if elapsed < det.warmup + det.baseline:
+            self._base_f.append(f.copy())
+            self._base_sd.append(self._rls.friction_std / math.sqrt(max(1.0, det.smoothing / det.window)))
+            return
+        if self._mu0 is None:
+            if not self._base_f:
+                return
+            base = np.array(self._base_f)
+            self._mu0 = base.mean(axis=0)
+            self._sigma0 = np.maximum.reduce(
+                [base.std(axis=0), np.mean(self._base_sd, axis=0), np.full(len(f), det.sigma_floor)]
+            )
+            frac = self._moved / max(self._base_samples, 1)
+            self._monitored = frac >= det.min_samples
+        assert self._sigma0 is not None
+        z = (f - self._mu0) / self._sigma0
+        rise_abs = f - self._mu0
+        baseline = self._friction_nominal + self._mu0
+        big = rise_abs >= det.min_rise * np.maximum(baseline, det.sigma_floor)
+        mon = self._monitored
+        stats = {"cusum": self._cusum.update(z, mon), "ewma": self._ewma.update(z, mon)}
+        values = {"cusum": self._cusum.g, "ewma": self._ewma.e}
+        for name, hit in stats.items():
+            new = hit & big & mon & ~self._alarmed[name]
+            for i in np.flatnonzero(new):
+                self._alarmed[name][i] = True
+                self.alarms.append(
+                    Alarm(
+                        joint=self.joint_names[i],
+                        time=t,
+                        elapsed=elapsed,
+                        statistic=name,  # type: ignore[arg-type]
+                        value=float(values[name][i]),
+                        friction=float(self._friction_nominal[i] + f[i]),
+                        baseline=float(baseline[i]),
+                    )
+                )
+                _log.warning("friction alarm on %s at %.1f s (%s)", self.joint_names[i], elapsed, name)
+        if elapsed >= self._next_hist:
+            self._next_hist = elapsed + 1.0
+            self._history.append((elapsed, rise_abs / np.maximum(baseline, 1e-9)))
+            window = self.config.prognosis.trend_window
+            while self._history and self._history[0][0] < elapsed - window:
+                self._history.popleft()
+
+    # ------------------------------------------------------------ results
+
+    @property
+    def alarmed_joints(self) -> tuple[str, ...]:
+        """Joints with at least one alarm, in order of their first alarm."""
+        seen: dict[str, None] = {}
+        for a in self.alarms:
+            seen.setdefault(a.joint, None)
+        return tuple(seen)
+
+    @property
+    def elapsed(self) -> float:
+        """Stream time fed so far [s]."""
+        return 0.0 if self._t0 is None or self._last is None else self._last - self._t0
+
+    def values(self) -> dict[str, float]:
+        """Flat health metrics for ``/diagnostics`` and Prometheus (``maintenance.<joint>.<metric>``)."""
+        with self._lock:
+            out: dict[str, float] = {
+                "maintenance.samples": float(self.samples),
+                "maintenance.hours": self.elapsed / 3600.0,
+                "maintenance.alarms": float(len(self.alarms)),
+            }
+            rise = self._rise()
+            for i, name in enumerate(self.joint_names):
+                p = f"maintenance.{name}"
+                out[f"{p}.temperature"] = float(self.thermal.temperature[i])
+                out[f"{p}.angle"] = float(self._angle[i])
+                out[f"{p}.cycles"] = float(self._halfcycles[i] / 2.0)
+                out[f"{p}.alarm"] = float(self._alarmed["cusum"][i] or self._alarmed["ewma"][i])
+                if rise is not None and self._monitored[i]:
+                    out[f"{p}.friction_rise"] = float(rise[i])
+            return out
+
+    def _rise(self) -> FloatArray | None:
+        if self._mu0 is None:
+            return None
+        f = self._friction
+        return np.asarray((f - self._mu0) / np.maximum(self._friction_nominal + self._mu0, 1e-9))
+
+    def _rul_friction(self, i: int) -> RemainingLife | None:
+        prog = self.config.prognosis
+        if len(self._history) < 20:
+            return None
+        t = np.array([h[0] for h in self._history])
+        x = np.array([h[1][i] for h in self._history])
+        slope = float(np.polyfit(t, x, 1)[0])
+        if not slope > 0:
+            return None
+        now = x[-10:].mean()
+        dist = prog.friction_limit - now
+        if dist <= 0:
+            return RemainingLife(0.0, 0.0, 0.0, "friction over the service limit")
+        # diffusion from increments of bin means (bin averaging removes most estimation noise)
+        bins = 10
+        edges = np.linspace(t[0], t[-1], bins + 1)
+        tb, xb = [], []
+        for a, b in pairwise(edges):
+            m = (t >= a) & (t <= b)
+            if m.any():
+                tb.append(t[m].mean())
+                xb.append(x[m].mean())
+        dtb, dxb = np.diff(tb), np.diff(xb)
+        var = float(np.var(dxb - slope * dtb) / np.mean(dtb)) if len(dtb) > 2 else 0.0
+        var = max(var, 1e-12)
+        mean, shape = dist / slope, dist * dist / var
+        c = prog.confidence
+        q = [inverse_gaussian_quantile(p, mean, shape) / 3600.0 for p in (0.5, (1 - c) / 2, (1 + c) / 2)]
+        return RemainingLife(q[0], q[1], q[2], f"Wiener friction trend to +{prog.friction_limit:.0%}")
+
+    def _life(
+        self, i: int, coll: LoadCollective, used: float, basis: str
+    ) -> tuple[RemainingLife, float, float]:
+        p = self._params[i]
+        s = coll.summary(i, p.bearing_static_load, p.bearing_load_per_torque, p.bearing_exponent)
+        l_bear = bearing_l10h(p.bearing_capacity, s.bearing_load, s.mean_speed, p.bearing_exponent)
+        l_hd = harmonic_drive_l10(
+            p.hd_rated_life,
+            p.hd_rated_speed,
+            p.hd_rated_torque,
+            s.mean_speed * p.gear_ratio,
+            s.torque_cubic_mean,
+        )
+        l10 = min(l_bear, l_hd)
+        left = max(0.0, 1.0 - used)
+        return (
+            RemainingLife(
+                left * l10,
+                left * weibull_life_quantile(l10, 0.05),
+                left * weibull_life_quantile(l10, 0.5),
+                f"L10 ({'bearing' if l_bear < l_hd else 'harmonic drive'}) at the {basis} duty; band L5–L50",
+            ),
+            l_bear,
+            l_hd,
+        )
+
+    def report(self, planned: LoadCollective | None = None, *, source: str = "live") -> MaintenanceReport:
+        """Health, alarms and the maintenance schedule now.
+
+        ``planned``: the load collective of the planned work (e.g. from :func:`planned_duty`); its
+        L10 life gives :attr:`JointHealth.rul_planned`.
+        """
+        with self._lock:
+            created = now_iso()
+            rise = self._rise()
+            joints = []
+            for i, name in enumerate(self.joint_names):
+                p = self._params[i]
+                s = self.collective.summary(
+                    i, p.bearing_static_load, p.bearing_load_per_torque, p.bearing_exponent
+                )
+                _, l_bear, l_hd = self._life(i, self.collective, 0.0, "observed")
+                l10 = min(l_bear, l_hd)
+                used = s.hours / l10 if math.isfinite(l10) and l10 > 0 else 0.0
+                rul_life, _, _ = self._life(i, self.collective, used, "observed")
+                rul_planned = self._life(i, planned, used, "planned")[0] if planned is not None else None
+                mon = bool(self._monitored[i]) and rise is not None
+                base = (
+                    float(self._friction_nominal[i] + self._mu0[i]) if mon and self._mu0 is not None else None
+                )
+                joints.append(
+                    JointHealth(
+                        joint=name,
+                        hours=s.hours,
+                        revolutions=s.revolutions,
+                        angle=float(self._angle[i]),
+                        cycles=float(self._halfcycles[i] / 2.0),
+                        torque_rms=float(math.sqrt(self._sumsq[i] / self._effort_time))
+                        if self._effort_time
+                        else 0.0,
+                        torque_peak=float(self._peak[i]),
+                        torque_cubic_mean=s.torque_cubic_mean,
+                        mean_speed=s.mean_speed,
+                        temperature=float(self.thermal.temperature[i]),
+                        temperature_peak=float(self.thermal.peak[i]),
+                        bearing_load=s.bearing_load,
+                        bearing_l10h=l_bear,
+                        harmonic_drive_l10h=l_hd,
+                        life_used=used,
+                        monitored=mon,
+                        friction=float(self._friction_nominal[i] + self._friction[i]) if mon else None,
+                        friction_baseline=base,
+                        friction_rise=float(rise[i]) if mon and rise is not None else None,
+                        alarm=bool(self._alarmed["cusum"][i] or self._alarmed["ewma"][i]),
+                        rul_friction=self._rul_friction(i) if mon else None,
+                        rul_life=rul_life,
+                        rul_planned=rul_planned,
+                    )
+                )
+            schedule = build_schedule(joints, self.alarms, self.config, created)
+            return MaintenanceReport(
+                created=created,
+                source=source,
+                duration=self.elapsed,
+                samples=self.samples,
+                joints=tuple(joints),
+                alarms=tuple(self.alarms),
+                schedule=schedule,
+                config=self.config.source,
+            )
+
+
+def build_schedule(
+    joints: list[JointHealth], alarms: list[Alarm], config: MaintenanceConfig, created: str
+) -> tuple[ScheduleItem, ...]:
+    """Thresholds → actions. Alarmed joints first (largest friction rise first), then by due time."""
+    prog = config.prognosis
+    items: list[tuple[int, float, float, str, str, str, str]] = []
+    first_alarm: dict[str, Alarm] = {}
+    for a in alarms:
+        first_alarm.setdefault(a.joint, a)
+    for j in joints:
+        p = config.params(j.joint)
+        if j.alarm:
+            a = first_alarm[j.joint]
+            due = prog.alarm_due_hours
+            if j.rul_friction is not None:
+                due = min(due, j.rul_friction.low)
+            items.append(
+                (
+                    0,
+                    -(j.friction_rise or 0.0),
+                    due,
+                    j.joint,
+                    "inspect the joint: friction, lubrication, gear wear",
+                    f"friction +{(j.friction_rise or 0.0):.0%} over its baseline "
+                    f"({a.statistic} alarm at {a.elapsed:.1f} s)",
+                    "alarm",
+                )
+            )
+        elif j.rul_friction is not None and j.rul_friction.low < prog.horizon_hours:
+            items.append(
+                (
+                    1,
+                    0.0,
+                    j.rul_friction.low,
+                    j.joint,
+                    "re-lubricate and inspect the joint",
+                    f"friction rising; reaches +{prog.friction_limit:.0%} in "
+                    f"{j.rul_friction.median:.3g} h (band {j.rul_friction.low:.3g}–"
+                    f"{j.rul_friction.high:.3g} h)",
+                    "warning",
+                )
+            )
+        if j.temperature_peak > 0.85 * p.max_temperature:
+            items.append(
+                (
+                    1,
+                    0.0,
+                    0.0,
+                    j.joint,
+                    "reduce duty or check motor cooling",
+                    f"winding reached {j.temperature_peak:.0f} °C (limit {p.max_temperature:.0f} °C)",
+                    "warning",
+                )
+            )
+        if j.rul_life.median < prog.horizon_hours:
+            comp = "bearing" if j.bearing_l10h < j.harmonic_drive_l10h else "harmonic drive"
+            items.append(
+                (
+                    2,
+                    0.0,
+                    j.rul_life.median,
+                    j.joint,
+                    f"replace the {comp}",
+                    f"{comp} L10 life reached at the observed duty ({j.life_used:.1%} used)",
+                    "planned",
+                )
+            )
+        if j.rul_planned is not None and j.rul_planned.median < prog.horizon_hours:
+            items.append(
+                (
+                    2,
+                    0.0,
+                    j.rul_planned.median,
+                    j.joint,
+                    "replace the actuator before the planned work ends",
+                    "L10 life at the planned duty falls inside the planning horizon",
+                    "planned",
+                )
+            )
+    items.sort(key=lambda x: (x[0], x[1], x[2]))
+    return tuple(
+        ScheduleItem(k + 1, it[3], it[4], it[2], due_date(created, it[2]), it[5], it[6])  # type: ignore[arg-type]
+        for k, it in enumerate(items)
+    )
+
+
+def analyze_recording(
+    path: str | Path,
+    config: MaintenanceConfig | str | Path | None = None,
+    *,
+    robot: RobotModel | None = None,
+    options: ImportOptions | None = None,
+    planned: LoadCollective | None = None,
+) -> MaintenanceReport:
+    """Replay a recording (MCAP or rosbag2) through a :class:`HealthMonitor`; returns its report.
+
+    Raises:
+        MaintenanceError: the recording has no joint states (or none with effort).
+        RecordingError: the file cannot be read.
+    """
+    from ..ros.record import RecordingError
+    from ..ros.replay import ReplaySource
+
+    monitor = HealthMonitor(robot, config, options=options)
+    try:
+        source = ReplaySource(path)
+    except RecordingError as err:
+        raise MaintenanceError(f"{err}; maintenance needs joint states with effort") from err
+
+    class _Feed:  # the part of DigitalTwin that ReplaySource.run uses
+        class _Ok:
+            accepted = True
+
+        def update(self, js: JointState) -> Any:
+            monitor.on_joint_state(js)
+            return self._Ok
+
+        def note_command(self, cmd: JointCommand) -> None:
+            monitor.on_command(cmd)
+
+        def update_base(self, base: Any) -> None:
+            return None
+
+    source.run(_Feed(), prediction_rate=0.0, keep_predictions=False)  # type: ignore[arg-type]
+    if monitor.samples < 2:
+        raise MaintenanceError(
+            f"{path}: fewer than 2 usable joint states naming every joint of {monitor.robot.name!r}"
+        )
+    if monitor._effort_time == 0.0:
+        raise MaintenanceError(
+            f"{path}: the joint states carry no effort; maintenance needs measured torques"
+        )
+    return monitor.report(planned, source=str(path))
+
+
+def planned_duty(
+    commands: Any,
+    duration: float,
+    *,
+    robot: RobotModel | None = None,
+    options: ImportOptions | None = None,
+    rate: float = 100.0,
+) -> LoadCollective:
+    """The load collective the nominal model predicts for planned work.
+
+    ``commands(t) -> Mapping[str, float]`` gives position targets [rad] at time ``t`` [s]; the nominal
+    model (the twin) runs it for ``duration`` [s]. Scale the result with
+    :meth:`LoadCollective.scaled` (e.g. ``× hours·3600/duration``) for N hours of that work.
+    """
+    mon = HealthMonitor(robot, options=options)
+    sh = _Shadow(mon.robot, mon.options, mon.joint_names, mon.timestep)
+    sh.robot_joint_names = mon.joint_names
+    first: Mapping[str, float] = commands(0.0)
+    q0 = np.array([first.get(n, 0.0) for n in mon.joint_names])
+    sh.start(q0)
+    coll = LoadCollective(mon._limits)
+    idx = np.arange(len(mon.joint_names))
+    dt = 1.0 / rate
+    t = 0.0
+    while t < duration:
+        c = commands(t)
+        sh.command(idx, np.array([c.get(n, q0[i]) for i, n in enumerate(mon.joint_names)]))
+        t += dt
+        sh.advance_to(t)
+        coll.add(sh.effort(), sh.velocity(), dt)
+    return coll

@@ -1,0 +1,278 @@
+"""Health results, the maintenance schedule, and writing them (JSON + Markdown), atomically."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from ..errors import TwinError
+
+__all__ = [
+    "REPORT_FILE",
+    "SCHEDULE_FILE",
+    "Alarm",
+    "JointHealth",
+    "MaintenanceError",
+    "MaintenanceReport",
+    "RemainingLife",
+    "ScheduleItem",
+    "write_schedule",
+]
+
+SCHEDULE_FILE = "maintenance_schedule.json"
+REPORT_FILE = "maintenance_report.md"
+SCHEDULE_FORMAT = 1
+
+
+class MaintenanceError(TwinError):
+    """Health analysis cannot be done (e.g. a recording without the needed topics) or written."""
+
+
+@dataclass(frozen=True)
+class Alarm:
+    """A friction-drift alarm on one joint."""
+
+    joint: str
+    time: float
+    """Stream time of the alarm [s] (the joint-state stamp)."""
+    elapsed: float
+    """Time since the first sample [s]."""
+    statistic: Literal["cusum", "ewma"]
+    value: float
+    """The statistic's value when it crossed its limit [-]."""
+    friction: float
+    """Estimated friction at reference conditions [N·m] (nominal model friction + identified offset)."""
+    baseline: float
+    """The same at the healthy baseline [N·m]."""
+
+    @property
+    def rise(self) -> float:
+        """Relative friction rise [-]."""
+        return (self.friction - self.baseline) / self.baseline if self.baseline > 0 else math.inf
+
+
+@dataclass(frozen=True)
+class RemainingLife:
+    """Remaining useful life [h of operation] with an uncertainty band (inf = not limiting)."""
+
+    median: float
+    low: float
+    high: float
+    basis: str
+    """What it comes from (model and duty)."""
+
+
+@dataclass(frozen=True)
+class JointHealth:
+    """Usage, condition and prognosis of one joint."""
+
+    joint: str
+    hours: float
+    """Operating time observed [h]."""
+    revolutions: float
+    """Output revolutions [rev]."""
+    angle: float
+    """Angle travelled [rad]."""
+    cycles: float
+    """Load cycles counted (reversals / 2) [-]."""
+    torque_rms: float
+    """[N·m]"""
+    torque_peak: float
+    """[N·m]"""
+    torque_cubic_mean: float
+    """Harmonic-drive equivalent torque T_av [N·m]."""
+    mean_speed: float
+    """Output mean speed [rpm]."""
+    temperature: float
+    """Estimated winding temperature now [°C]."""
+    temperature_peak: float
+    """[°C]"""
+    bearing_load: float
+    """Equivalent dynamic bearing load P [N]."""
+    bearing_l10h: float
+    """ISO 281 L10h at the observed duty [h]."""
+    harmonic_drive_l10h: float
+    """Wave-generator L10 at the observed duty [h]."""
+    life_used: float
+    """Fraction of the limiting L10 life consumed (Miner) [-]."""
+    monitored: bool
+    """Friction drift is estimated for this joint (it moved enough during the baseline)."""
+    friction: float | None
+    """Estimated friction at reference conditions now [N·m]."""
+    friction_baseline: float | None
+    friction_rise: float | None
+    """Relative rise over the baseline [-]."""
+    alarm: bool
+    rul_friction: RemainingLife | None
+    """Hours until the friction reaches the service limit, from its trend (None: no rising trend)."""
+    rul_life: RemainingLife
+    """Hours until the limiting component's L10 (band: Weibull L5–L50) at the observed duty."""
+    rul_planned: RemainingLife | None
+    """The same at the planned duty, when one was given."""
+
+
+@dataclass(frozen=True)
+class ScheduleItem:
+    """One maintenance action."""
+
+    rank: int
+    joint: str
+    action: str
+    due_in_hours: float
+    """Operating hours from the report until it is due [h]."""
+    due_at: str | None
+    """ISO 8601 UTC date it is due, assuming continuous operation from the report's creation."""
+    reason: str
+    severity: Literal["alarm", "warning", "planned"]
+
+
+@dataclass(frozen=True)
+class MaintenanceReport:
+    """What :func:`analyze_recording` and :meth:`HealthMonitor.report` return."""
+
+    created: str
+    """ISO 8601 UTC creation time."""
+    source: str
+    """Recording path or ``live``."""
+    duration: float
+    """Stream time analysed [s]."""
+    samples: int
+    joints: tuple[JointHealth, ...]
+    alarms: tuple[Alarm, ...]
+    schedule: tuple[ScheduleItem, ...]
+    config: str
+    """The maintenance config file used."""
+
+    def joint(self, name: str) -> JointHealth:
+        for j in self.joints:
+            if j.joint == name:
+                return j
+        raise KeyError(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready (infinities become null)."""
+        d = asdict(self)
+        d["format"] = SCHEDULE_FORMAT
+        for a, alarm in zip(d["alarms"], self.alarms, strict=True):
+            a["rise"] = alarm.rise
+        return _finite(d)  # type: ignore[no-any-return]
+
+    def to_markdown(self) -> str:
+        """A readable report: schedule, alarms, per-joint health."""
+        out = [
+            "# Maintenance report",
+            "",
+            f"Source: `{self.source}` · {self.duration / 3600.0:.3f} h analysed ({self.samples} samples) · "
+            f"created {self.created} · config `{self.config}`",
+            "",
+            "## Schedule",
+            "",
+        ]
+        if self.schedule:
+            out += ["| # | joint | action | due in [h] | due at | why |", "|---|---|---|---|---|---|"]
+            for s in self.schedule:
+                out.append(
+                    f"| {s.rank} | {s.joint} | {s.action} | {_num(s.due_in_hours)} | {s.due_at or '–'} | "
+                    f"{s.reason} |"
+                )
+        else:
+            out.append("Nothing is due within the planning horizon.")
+        out += ["", "## Alarms", ""]
+        if self.alarms:
+            out += [
+                "| joint | t [s] | statistic | value | friction [N·m] | baseline [N·m] | rise |",
+                "|---|---|---|---|---|---|---|",
+            ]
+            for a in self.alarms:
+                out.append(
+                    f"| {a.joint} | {a.elapsed:.1f} | {a.statistic} | {a.value:.1f} | {a.friction:.3f} | "
+                    f"{a.baseline:.3f} | {a.rise:+.0%} |"
+                )
+        else:
+            out.append("None.")
+        out += [
+            "",
+            "## Joints",
+            "",
+            "| joint | rev | cycles | τ rms / peak [N·m] | T_av [N·m] | T wind now / peak [°C] | "
+            "L10h bearing / HD [h] | life used | friction [N·m] (rise) | RUL [h] (band) |",
+            "|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for j in self.joints:
+            fr = "–" if j.friction is None else f"{j.friction:.3f} ({(j.friction_rise or 0.0):+.0%})"
+            rul = j.rul_friction if j.rul_friction is not None else j.rul_life
+            out.append(
+                f"| {j.joint}{' ⚠' if j.alarm else ''} | {j.revolutions:.1f} | {j.cycles:.0f} | "
+                f"{j.torque_rms:.1f} / {j.torque_peak:.1f} | {j.torque_cubic_mean:.1f} | "
+                f"{j.temperature:.1f} / {j.temperature_peak:.1f} | {_num(j.bearing_l10h)} / "
+                f"{_num(j.harmonic_drive_l10h)} | {j.life_used:.2e} | {fr} | {_num(rul.median)} "
+                f"({_num(rul.low)}–{_num(rul.high)}) |"
+            )
+        return "\n".join(out) + "\n"
+
+
+def _num(x: float) -> str:
+    if not math.isfinite(x):
+        return "∞"
+    return f"{x:.3g}" if abs(x) < 1e5 else f"{x:.2e}"
+
+
+def _finite(obj: Any) -> Any:
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_finite(v) for v in obj]
+    return obj
+
+
+def due_date(created: str, hours: float) -> str | None:
+    """``created`` + ``hours`` as ISO 8601 (None when not finite or too far)."""
+    if not math.isfinite(hours) or hours > 1e6:
+        return None
+    t = datetime.fromisoformat(created) + timedelta(hours=hours)
+    return t.isoformat(timespec="seconds")
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def write_schedule(report: MaintenanceReport, out_dir: str | Path) -> tuple[Path, Path]:
+    """Write ``maintenance_schedule.json`` and ``maintenance_report.md`` into ``out_dir``.
+
+    Both are rendered first, then written to temporary files in ``out_dir`` and renamed into place;
+    on any failure the temporary files are removed and nothing half-written is left.
+
+    Raises:
+        MaintenanceError: the folder cannot be created or written.
+    """
+    out = Path(out_dir)
+    payload = {
+        SCHEDULE_FILE: json.dumps(report.to_dict(), indent=2, allow_nan=False) + "\n",
+        REPORT_FILE: report.to_markdown(),
+    }
+    tmps: list[Path] = []
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for name, text in payload.items():
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out)
+            tmps.append(Path(tmp_name))
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+        for tmp_path, name in zip(tmps, payload, strict=True):
+            tmp_path.replace(out / name)
+    except OSError as err:
+        for leftover in tmps:
+            leftover.unlink(missing_ok=True)
+        raise MaintenanceError(
+            f"{out}: cannot write the maintenance schedule ({err.strerror or err})"
+        ) from err
+    return out / SCHEDULE_FILE, out / REPORT_FILE

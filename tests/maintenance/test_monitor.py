@@ -1,0 +1,126 @@
+"""The health monitor on the emulator, config errors, schedule writing, recordings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from humanoid_twin.emulator import EmulatedRobot, EmulatorConfig
+from humanoid_twin.errors import ConfigError
+from humanoid_twin.maintenance import (
+    HealthMonitor,
+    MaintenanceError,
+    load_maintenance_config,
+    write_schedule,
+)
+from humanoid_twin.maintenance._exercise import run_exercise
+from humanoid_twin.maintenance._report import REPORT_FILE, SCHEDULE_FILE
+
+HIDDEN = {
+    "friction": {"uniform": [0.0, 0.1]},
+    "damping": {"uniform": [0.0, 0.2]},
+    "armature_scale": {"normal": [1.0, 0.05]},
+    "mass_scale": {"normal": [1.0, 0.03]},
+    "strength_scale": {"uniform": [0.95, 1.05]},
+}
+NOISE = {"position": 0.0005, "velocity": 0.01, "effort": 0.2}
+FAULTY = "right_knee"
+ONSET = 20.0
+
+
+@pytest.fixture(scope="module")
+def faulty_run() -> tuple[HealthMonitor, EmulatedRobot]:
+    cfg = {"seed": 3, "hidden": HIDDEN, "noise": NOISE}
+    friction = EmulatedRobot(EmulatorConfig.from_dict(cfg)).truth().joints[FAULTY].friction
+    fault = {"kind": "friction_growth", "joint": FAULTY, "start": ONSET, "magnitude": 0.2 * friction}
+    robot = EmulatedRobot(EmulatorConfig.from_dict({**cfg, "faults": [fault]}))
+    monitor = HealthMonitor()
+    run_exercise(robot, monitor, 60.0)
+    return monitor, robot
+
+
+def test_friction_rise_detected_within_10_s_on_that_joint_only(
+    faulty_run: tuple[HealthMonitor, EmulatedRobot],
+) -> None:
+    monitor, robot = faulty_run
+    onset = robot.truth().faults[0].start
+    assert monitor.alarmed_joints == (FAULTY,), monitor.alarms
+    first = min(a.time for a in monitor.alarms)
+    assert onset < first <= onset + 10.0
+    a = monitor.alarms[0]
+    assert a.friction > a.baseline and a.statistic in ("cusum", "ewma")
+
+
+def test_report_ranks_the_faulty_joint_first_and_writes_atomically(
+    faulty_run: tuple[HealthMonitor, EmulatedRobot], tmp_path: Path
+) -> None:
+    monitor, _ = faulty_run
+    report = monitor.report()
+    assert report.schedule[0].joint == FAULTY and report.schedule[0].severity == "alarm"
+    knee = report.joint(FAULTY)
+    assert knee.alarm and knee.revolutions > 0 and knee.cycles > 20 and knee.temperature > 25.0
+    values = monitor.values()
+    assert values[f"maintenance.{FAULTY}.alarm"] == 1.0 and values["maintenance.alarms"] >= 1
+    out = tmp_path / "out"
+    js, md = write_schedule(report, out)
+    data = json.loads(js.read_text())
+    assert data["schedule"][0]["joint"] == FAULTY and "## Schedule" in md.read_text()
+    assert sorted(p.name for p in out.iterdir()) == sorted([SCHEDULE_FILE, REPORT_FILE])
+    # a failing write leaves nothing behind: the target folder is a file
+    blocker = tmp_path / "blocked"
+    blocker.write_text("x")
+    with pytest.raises(MaintenanceError, match="cannot write the maintenance schedule"):
+        write_schedule(report, blocker / "sub")
+    # rename failure: the JSON name is taken by a folder → the temporaries are removed
+    bad = tmp_path / "bad"
+    (bad / SCHEDULE_FILE).mkdir(parents=True)
+    with pytest.raises(MaintenanceError):
+        write_schedule(report, bad)
+    assert [p.name for p in bad.iterdir()] == [SCHEDULE_FILE]
+
+
+def test_default_config_resolves_patterns() -> None:
+    cfg = load_maintenance_config()
+    assert cfg.params("left_knee").hd_rated_torque == 140.0
+    assert cfg.params("right_wrist_yaw").bearing_type == "ball"
+    assert cfg.params("left_hip_pitch").hd_rated_torque == 100.0
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("[joints.left_kne]\ngear_ratio = 50\n", r"\[joints.'left_kne'\] matches no joint of the robot"),
+        ("[defaults]\ngear_ratio = -1\n", r"\[defaults\] gear_ratio must be > 0, got -1"),
+        ("[detection]\nwindoww = 2\n", r"unknown key 'windoww' in \[detection\]; valid keys: window"),
+        ('[defaults]\nbearing_type = "needle"\n', r"bearing_type = 'needle' has the wrong type"),
+        ("[prognosis]\nfriction_limit = 0\n", r"friction_limit must be > 0"),
+        ("[other]\n", r"unknown table 'other'"),
+    ],
+)
+def test_bad_config_is_one_line_error(tmp_path: Path, text: str, match: str) -> None:
+    p = tmp_path / "maint.toml"
+    p.write_text(text)
+    with pytest.raises(ConfigError, match=match) as info:
+        load_maintenance_config(p)
+    assert "\n" not in str(info.value) and str(p) in str(info.value)
+
+
+def test_recording_without_joint_states_is_one_line_error(tmp_path: Path) -> None:
+    pytest.importorskip("rclpy")
+    from humanoid_twin.maintenance import analyze_recording
+    from humanoid_twin.ros.convert import joint_state_to_msg
+    from humanoid_twin.ros.record import McapRecorder
+    from humanoid_twin.twin import JointState
+
+    f = tmp_path / "rec.mcap"
+    with McapRecorder(f) as rec:
+        rec.add_topic("/other", "sensor_msgs/msg/JointState")
+        rec.write_message("/other", joint_state_to_msg(JointState(0.0, ("a",), np.zeros(1))), 0)
+    with pytest.raises(
+        MaintenanceError, match=r"no messages on 'joint_states'.*maintenance needs joint states"
+    ) as info:
+        analyze_recording(f)
+    assert "\n" not in str(info.value)
