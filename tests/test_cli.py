@@ -139,6 +139,12 @@ def test_demo_records_and_replays_deterministically(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     assert "demo.mcap@3" in r.stdout and "answer:" in r.stdout
 
+    # joint health and a maintenance schedule from the same recording
+    r = cli("maintenance", str(out / "demo.mcap"), "--out", str(tmp_path / "maint"))
+    assert r.returncode == 0, r.stderr
+    schedule = json.loads((tmp_path / "maint" / "maintenance_schedule.json").read_text())
+    assert {j["joint"] for j in schedule["joints"]} >= {"left_knee", "right_knee"}
+
 
 def test_whatif_ready_scenario_writes_report(tmp_path: Path) -> None:
     r = cli("whatif", "shelf_reach", "--out", str(tmp_path / "wi"))
@@ -151,3 +157,11 @@ def test_whatif_unknown_scenario_lists_ready_ones(tmp_path: Path) -> None:
     r = cli("whatif", "fly_to_the_moon")
     assert r.returncode == 1
     assert "shelf_reach" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_maintenance_needs_one_source(tmp_path: Path) -> None:
+    r = cli("maintenance")
+    assert r.returncode == 2 and "either a recording or --live" in r.stderr
+    r = cli("maintenance", str(tmp_path / "none.mcap"), "--out", str(tmp_path / "m"))
+    assert r.returncode == 1 and "none.mcap" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "m").exists()

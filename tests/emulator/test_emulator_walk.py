@@ -26,7 +26,7 @@ def test_emulated_robot_walks_upright() -> None:
         t += 0.01
         robot.advance_to(t)
     base = robot.base_state()
-    w, x, y, _ = base.quat
+    _, x, y, _ = base.quat
     tilt = math.degrees(2 * math.asin(min(1.0, math.hypot(x, y))))
     assert tilt < 20, f"tilted {tilt:.1f}°"
     assert base.position[2] > 0.6

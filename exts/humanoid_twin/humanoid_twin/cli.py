@@ -12,7 +12,7 @@ import math
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Literal, NoReturn
+from typing import TYPE_CHECKING, Annotated, Literal, NoReturn
 
 import typer
 from rich.console import Console
@@ -22,6 +22,9 @@ from rich.tree import Tree
 from . import __version__
 from .errors import DescriptionError, TwinError
 from .model import ImportOptions, JointType, RobotModel
+
+if TYPE_CHECKING:
+    from .maintenance import MaintenanceReport
 
 app = typer.Typer(
     name="humanoid-twin",
@@ -544,6 +547,82 @@ def whatif(
         console.print(f"[bold]answer:[/] {result.answer()}", highlight=False)
         if result.report is not None:
             console.print(f"[green]wrote[/] {result.report}")
+
+
+# ------------------------------------------------------------------ maintenance
+
+
+@app.command()
+def maintenance(
+    recording: Annotated[
+        Path | None, typer.Argument(help="A recorded session (.mcap or rosbag2 folder) to analyse.")
+    ] = None,
+    live: Annotated[
+        bool, typer.Option("--live", help="Monitor the live robot on ROS 2 (session --session-config).")
+    ] = False,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="Maintenance TOML (default: the bundled one).")
+    ] = None,
+    session_config: Annotated[
+        Path | None, typer.Option(help="Session TOML for --live (robot, topics).")
+    ] = None,
+    duration: Annotated[float | None, typer.Option(help="--live: stop after this many seconds.")] = None,
+    out: Annotated[Path, typer.Option(help="Folder for maintenance_schedule.json and maintenance_report.md.")] = Path(
+        "out/maintenance"
+    ),
+) -> None:
+    """Joint health, wear, alarms and a maintenance schedule, from a recording or the live robot."""
+    from .maintenance import analyze_recording, write_schedule
+
+    with _errors():
+        if (recording is None) == (not live):
+            _fail("give either a recording or --live", 2)
+        if recording is not None:
+            with console.status(f"analysing {recording}"):
+                report = analyze_recording(recording, config)
+        else:
+            report = _live_maintenance(config, session_config, duration)
+        t = Table(title=f"maintenance schedule ({report.source}, {report.duration:.0f} s analysed)")
+        for col in ("rank", "joint", "action", "due in [h]", "severity", "why"):
+            t.add_column(col, justify="right" if col in ("rank", "due in [h]") else "left")
+        for item in report.schedule:
+            due = "now" if item.due_in_hours <= 0 else f"{item.due_in_hours:.0f}"
+            t.add_row(str(item.rank), item.joint, item.action, due, item.severity, item.reason)
+        console.print(t)
+        if report.alarms:
+            console.print(
+                f"[red]{len(report.alarms)} alarm(s)[/] on {sorted({a.joint for a in report.alarms})}"
+            )
+        paths = write_schedule(report, out)
+        console.print(f"[green]wrote[/] {', '.join(str(p) for p in paths)}")
+
+
+def _live_maintenance(
+    config: Path | None, session_config: Path | None, duration: float | None
+) -> MaintenanceReport:
+    """Run a HealthMonitor on the live joint states (the bridge's twin) until Ctrl-C or duration."""
+    from .maintenance import HealthMonitor, load_maintenance_config
+    from .session import ensure_local_ros, load_session_config, open_session
+
+    cfg = load_session_config(session_config)
+    if cfg.bridge is None or cfg.bridge.ros.domain_id is None:
+        ensure_local_ros()
+    session = open_session(cfg)
+    mcfg = load_maintenance_config(config, session.twin.joint_names) if config is not None else None
+    monitor = HealthMonitor(session.model, mcfg, options=session.options, timestep=cfg.twin.timestep)
+    bridge = session.bridge
+    bridge.add_listener(monitor)
+    bridge.start()
+    console.print("monitoring joint health on the live robot; Ctrl-C stops and writes the schedule")
+    t0 = time.monotonic()
+    try:
+        while duration is None or time.monotonic() - t0 < duration:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        bridge.stop()
+    return monitor.report()
 
 
 # ------------------------------------------------------------------ errors

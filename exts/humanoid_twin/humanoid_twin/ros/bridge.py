@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -187,6 +188,14 @@ class TwinBridge:
         self._jump_handle: Any = None
         self._last_error_log = 0.0
         self._last_rejected = 0.0
+        self._listeners: list[Any] = []
+
+    def add_listener(self, listener: Any) -> None:
+        """Also feed ``listener`` (e.g. a :class:`~humanoid_twin.maintenance.HealthMonitor`): its
+        optional ``on_joint_state(JointState)`` is called for every received joint state after the
+        twin's update (executor thread), ``on_command(JointCommand)`` for every command sent, and the
+        flat ``values()`` it returns join ``/diagnostics`` and the Prometheus metrics."""
+        self._listeners.append(listener)
 
     # ------------------------------------------------------------ lifecycle
 
@@ -428,7 +437,11 @@ class TwinBridge:
         if self._stale:
             self._set_stale(False)
         try:
-            self.twin.update(joint_state_from_msg(msg, received, strict=False))
+            js = joint_state_from_msg(msg, received, strict=False)
+            self.twin.update(js)
+            for listener in self._listeners:
+                if hasattr(listener, "on_joint_state"):
+                    listener.on_joint_state(js)
         except Exception:
             self._callback_failed("joint state")
 
@@ -496,6 +509,9 @@ class TwinBridge:
         msg = joint_command_to_msg(command)
         if note:
             self.twin.note_command(command)
+        for listener in self._listeners:
+            if hasattr(listener, "on_command"):
+                listener.on_command(command)
         with self._cmd_lock:
             self._command = command
         self._cmd_pub.publish(msg)
@@ -562,6 +578,9 @@ class TwinBridge:
         st = self.status()
         for k, v in st.__dict__.items():
             out["bridge." + k] = float(v)
+        for listener in self._listeners:
+            if hasattr(listener, "values"):
+                out.update(listener.values())
         return out
 
     def _publish_diagnostics(self) -> None:
@@ -615,6 +634,13 @@ class _TwinCollector:
             rows = []
         for k, v in b.status().__dict__.items():
             rows.append((f"twin_bridge_{k}", {}, float(v)))
+        for listener in b._listeners:
+            if hasattr(listener, "values"):
+                try:
+                    for key, value in listener.values().items():
+                        rows.append(("twin_" + re.sub(r"[^a-zA-Z0-9_]", "_", key), {}, float(value)))
+                except Exception:
+                    _log.exception("cannot read a listener's values for Prometheus")
         families: dict[str, tuple[list[str], list[tuple[dict[str, str], float]]]] = {}
         for name, labels, value in rows:
             keys, samples = families.setdefault(name, ([], []))
