@@ -149,3 +149,35 @@ def test_send_command_reaches_a_subscriber(procs: Procs, bridge: TwinBridge) -> 
         time.sleep(0.05)
     line = procs.wait_line(sub, "MSG", timeout=10)
     assert f"name=['{names[0]}', '{names[1]}']" in line and "position=[0.25, -0.5]" in line
+
+
+def test_listener_values_join_diagnostics_and_prometheus(procs: Procs, bridge: TwinBridge) -> None:
+    """A listener (the live HealthMonitor's interface) sees every joint state and command, and its
+    values are exported with the twin's."""
+    import numpy as np
+
+    from humanoid_twin.twin import JointCommand
+
+    class Counter:
+        def __init__(self) -> None:
+            self.states = 0
+            self.commands = 0
+
+        def on_joint_state(self, js: object) -> None:
+            self.states += 1
+
+        def on_command(self, cmd: object) -> None:
+            self.commands += 1
+
+        def values(self) -> dict[str, float]:
+            return {"maintenance.samples": float(self.states)}
+
+    counter = Counter()
+    bridge.add_listener(counter)
+    _publish(procs, bridge, "--rate", "200", "--count", "100")
+    bridge.send_command(JointCommand(bridge.now(), (JOINT_NAMES[0],), position=np.array([0.1])))
+    assert counter.states == 100 and counter.commands == 1
+    assert bridge.values()["maintenance.samples"] == 100.0
+    port = bridge.prometheus_port
+    body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    assert "twin_maintenance_samples 100.0" in body

@@ -47,6 +47,10 @@ _TOE_DOWN = 0.35
 """[rad] largest toe-down pitch of a swing foot on stairs (heel lifts first)."""
 _PLACO_DT = 0.04
 """[s] target step of placo's LIPM planner."""
+_FF_GRAVITY = True
+"""Add the static gravity torques ÷ kp to the joint targets (see :func:`_feedforward`)."""
+_FF_VELOCITY = 0.5
+"""Fraction of the servo's damping drag (kd · q̇ ÷ kp) added to the joint targets."""
 
 
 def import_placo() -> Any:
@@ -266,21 +270,26 @@ class _Recorder:
         self.feet: list[FloatArray] = []
         self.contact: list[tuple[bool, bool]] = []
         self.polygon: list[FloatArray] = []
+        self.tau: list[FloatArray] = []
 
     def hold(self, until: float, dt: float) -> None:
         while (len(self.t)) * dt <= until + 1e-9:
             self.t.append(len(self.t) * dt)
-            for lst in (self.q, self.base, self.com, self.zmp, self.feet, self.polygon):
-                lst.append(lst[-1])
+            for lst in (self.q, self.base, self.com, self.zmp, self.feet, self.polygon, self.tau):
+                if lst:
+                    lst.append(lst[-1])
             self.contact.append(self.contact[-1])
 
 
-def _placo_params(placo: Any, params: WalkParams, foot: FootShape, slowdown: float) -> Any:
+def _placo_params(
+    placo: Any, params: WalkParams, foot: FootShape, slowdown: float, stairs: bool = False
+) -> Any:
     p = placo.HumanoidParameters()
     single = params.single_support * slowdown
-    p.single_support_timesteps = _ss_timesteps(single, params.double_support_ratio)
+    ds = params.stairs_double_support_ratio if stairs else params.double_support_ratio
+    p.single_support_timesteps = _ss_timesteps(single, ds)
     p.single_support_duration = single
-    p.double_support_ratio = params.double_support_ratio
+    p.double_support_ratio = ds
     p.startend_double_support_ratio = params.startend_ratio / slowdown
     p.planned_timesteps = 100
     p.walk_com_height = params.com_height
@@ -319,7 +328,7 @@ def plan(model: RobotModel, params: WalkParams, route: Route, dt: float) -> Walk
     names = humanoid.JOINT_NAMES if set(actuated) == set(humanoid.JOINT_NAMES) else actuated
 
     p = _placo_params(placo, params, foot, 1.0)
-    p_stairs = _placo_params(placo, params, foot, params.stairs_slowdown)
+    p_stairs = _placo_params(placo, params, foot, params.stairs_slowdown, True)
 
     solver = placo.KinematicsSolver(robot)
     solver.enable_velocity_limits(True)
@@ -373,7 +382,10 @@ def plan(model: RobotModel, params: WalkParams, route: Route, dt: float) -> Walk
             ground[side] = a.z + (b.z - a.z) * _q5(s)
         ml, mr = _matrix(poses["left"], pitch["left"]), _matrix(poses["right"], pitch["right"])
         com_xy = np.asarray(traj.get_p_world_CoM(t))[:2]
-        com_z = params.com_height + 0.5 * (ground["left"] + ground["right"])
+        if on_stairs:  # rise only with the trailing foot: a low hip lets the trailing leg reach
+            com_z = params.com_height + min(ground["left"], ground["right"])
+        else:
+            com_z = params.com_height + 0.5 * (ground["left"] + ground["right"])
         tasks.left_foot_task.T_world_frame = ml
         tasks.right_foot_task.T_world_frame = mr
         tasks.com_task.target_world = np.array([com_xy[0], com_xy[1], com_z])
@@ -383,6 +395,21 @@ def plan(model: RobotModel, params: WalkParams, route: Route, dt: float) -> Walk
             solver.solve(True)
         rec.t.append(t)
         rec.q.append(np.array([robot.get_joint(n) for n in names]))
+        if _FF_GRAVITY:
+            zmp_xy = np.asarray(traj.get_p_world_ZMP(t, omega))[:2]
+            if both:
+                pl = np.array([poses["left"].x, poses["left"].y])
+                pr = np.array([poses["right"].x, poses["right"].y])
+                e = pl - pr
+                alpha = float(np.clip(np.dot(zmp_xy - pr, e) / max(float(np.dot(e, e)), 1e-9), 0.0, 1.0))
+            else:
+                alpha = 1.0 if stance == "left" else 0.0
+            tau = np.zeros(len(names))
+            for side_, w in (("left", alpha), ("right", 1.0 - alpha)):
+                if w > 0:
+                    dct = robot.static_gravity_compensation_torques_dict(f"{side_}_foot")
+                    tau += w * np.array([dct[n] for n in names])
+            rec.tau.append(tau)
         rec.base.append(_pose7(np.asarray(robot.get_T_world_fbase())))
         rec.com.append(np.array(robot.com_world()))
         rec.zmp.append(np.asarray(traj.get_p_world_ZMP(t, omega))[:2].copy())
@@ -397,6 +424,7 @@ def plan(model: RobotModel, params: WalkParams, route: Route, dt: float) -> Walk
         rec.polygon.append(poly)
 
     t_now = 0.0
+    on_stairs = False
     for leg in legs:
         if isinstance(leg, float):
             if not rec.t:
@@ -425,6 +453,7 @@ def plan(model: RobotModel, params: WalkParams, route: Route, dt: float) -> Walk
             traj = wpg.plan(supports, np.asarray(robot.com_world()), t_now)
         except Exception as err:
             raise PhysicsError(f"placo cannot plan the walk starting at t = {t_now:.2f} s: {err}") from err
+        on_stairs = leg.stairs
         sups = list(traj.get_supports())
         ends = [float(s.t_start) for s in sups[1:]] + [float(traj.t_end)]
         moves = iter(leg.moves)
@@ -461,6 +490,9 @@ def plan(model: RobotModel, params: WalkParams, route: Route, dt: float) -> Walk
     if not rec.t:
         raise PhysicsError("the route has no motion; add a walk, turn or stairs segment")
 
+    q_all = _feedforward(
+        model, names, np.stack(rec.q), np.stack(rec.tau) if rec.tau else np.zeros((0, len(names))), dt
+    )
     footsteps = tuple(Footstep(*steps[s][i]) for s, i in order)
     _log.debug("planned %d samples, %d footsteps", len(rec.t), len(footsteps))
     return WalkPlan(
@@ -469,7 +501,7 @@ def plan(model: RobotModel, params: WalkParams, route: Route, dt: float) -> Walk
         dt=dt,
         joint_names=names,
         times=_frozen(np.arange(len(rec.t)) * dt),
-        q=_frozen(np.stack(rec.q)),
+        q=_frozen(q_all),
         base=_frozen(np.stack(rec.base)),
         com=_frozen(np.stack(rec.com)),
         zmp=_frozen(np.stack(rec.zmp)),
@@ -482,6 +514,34 @@ def plan(model: RobotModel, params: WalkParams, route: Route, dt: float) -> Walk
         foot=foot,
         planning_time=time.perf_counter() - wall,
     )
+
+
+def _feedforward(
+    model: RobotModel, names: tuple[str, ...], q: FloatArray, tau: FloatArray, dt: float
+) -> FloatArray:
+    """Joint targets that make the walk's position servos (:data:`~.walk.WALK_OPTIONS`) reach the IK's
+    joint angles ``q`` (T, n) [rad]: ``q + tau / kp + c · kd · q̇ / kp``, clipped to the joint limits.
+
+    ``tau`` (T, n) [N·m] are the static gravity torques of the planned posture with the weight on the
+    stance foot (split by the ZMP in double support); ``c`` = :data:`_FF_VELOCITY`. Without this the
+    servos sag under load by a few degrees (the robot leans back and the lead foot hovers above a
+    stair tread) and lag the swing by ≈ kd / kp = 30 ms.
+    """
+    from .walk import WALK_OPTIONS
+
+    kp, kd = WALK_OPTIONS.drive_stiffness, WALK_OPTIONS.drive_damping
+    out = q.copy()
+    if _FF_GRAVITY and len(tau) == len(q):
+        out += tau / kp
+    if _FF_VELOCITY and len(q) > 1:
+        out += _FF_VELOCITY * (kd / kp) * np.gradient(q, dt, axis=0)
+    lo = np.full(len(names), -np.inf)
+    hi = np.full(len(names), np.inf)
+    for i, n in enumerate(names):
+        lim = model.joint(n).limit
+        if lim is not None:
+            lo[i], hi[i] = lim.lower, lim.upper
+    return np.asarray(np.clip(out, lo, hi))
 
 
 def _frozen_bool(a: Any) -> Any:

@@ -103,6 +103,9 @@ class WalkParams:
     """[m] swing-foot clearance above the higher foothold on stairs."""
     stairs_slowdown: float = 1.5
     """Stair steps take this many times longer than level steps (single and double support)."""
+    stairs_double_support_ratio: float = 1.5
+    """Double support between stair steps as a fraction of the (slowed) single support: long, so the
+    CoM is over the next stance foot and nearly at rest when a foot lifts (1.5 × 0.6 s = 0.9 s)."""
     startend_ratio: float = 2.0
     """Duration of the double support before the first and after the last step, as a fraction of
     ``single_support``."""
@@ -119,6 +122,7 @@ class WalkParams:
         _num("zmp_margin [m]", self.zmp_margin, low=0.0)
         _num("startend_ratio", self.startend_ratio, positive=True)
         _num("stairs_slowdown", self.stairs_slowdown, low=1.0)
+        _num("stairs_double_support_ratio", self.stairs_double_support_ratio, positive=True)
         _num("stairs_step_height [m]", self.stairs_step_height, positive=True)
         if self.single_support < 0.1:
             raise ConfigError(f"single_support must be ≥ 0.1 s, got {self.single_support!r}")
@@ -314,7 +318,9 @@ class WalkPlan:
     times: FloatArray
     """(T,) [s] from 0."""
     q: FloatArray
-    """(T, n) joint position targets [rad]."""
+    """(T, n) joint position targets [rad] for servos with :data:`WALK_OPTIONS`' gains: the IK's joint
+    angles plus a feedforward of the gravity load and part of the damping drag (÷ kp), clipped to
+    the joint limits (see docs/walking.md)."""
     base: FloatArray
     """(T, 7) planned pelvis (root link) pose: position [m], quaternion (w, x, y, z)."""
     com: FloatArray
