@@ -567,9 +567,9 @@ def maintenance(
         Path | None, typer.Option(help="Session TOML for --live (robot, topics).")
     ] = None,
     duration: Annotated[float | None, typer.Option(help="--live: stop after this many seconds.")] = None,
-    out: Annotated[Path, typer.Option(help="Folder for maintenance_schedule.json and maintenance_report.md.")] = Path(
-        "out/maintenance"
-    ),
+    out: Annotated[
+        Path, typer.Option(help="Folder for maintenance_schedule.json and maintenance_report.md.")
+    ] = Path("out/maintenance"),
 ) -> None:
     """Joint health, wear, alarms and a maintenance schedule, from a recording or the live robot."""
     from .maintenance import analyze_recording, write_schedule
