@@ -15,7 +15,29 @@ from typing import Any, Literal
 
 from .errors import ConfigError
 
-__all__ = ["build_dataclass", "read_toml"]
+__all__ = ["build_dataclass", "check_number", "read_toml"]
+
+
+def check_number(
+    where: str,
+    value: object,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    positive: bool = False,
+) -> float:
+    """``value`` as a float, checked finite, ``> 0`` when ``positive``, and inside ``[low, high]``;
+    else a one-line :class:`ConfigError` naming ``where`` and the value."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ConfigError(f"{where} must be a finite number, got {value!r}")
+    v = float(value)
+    if positive and v <= 0:
+        raise ConfigError(f"{where} must be > 0, got {value!r}")
+    if low is not None and v < low:
+        raise ConfigError(f"{where} must be ≥ {low:g}, got {value!r}")
+    if high is not None and v > high:
+        raise ConfigError(f"{where} must be ≤ {high:g}, got {value!r}")
+    return v
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:

@@ -8,7 +8,6 @@ Joint and link names are checked later, against the robot, by
 
 from __future__ import annotations
 
-import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -18,6 +17,7 @@ from typing import Any, Literal, get_args
 
 import numpy as np
 
+from .._toml import check_number
 from ..errors import ConfigError
 
 __all__ = [
@@ -42,16 +42,7 @@ _SCALES = ("armature_scale", "mass_scale", "strength_scale")
 _NORMAL_CLIP = 3.0  # normal draws are clipped to mean ± 3 std
 
 
-def _finite(where: str, value: object, *, low: float | None = None, high: float | None = None) -> float:
-    """``value`` as a float, checked finite and inside ``[low, high]``."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ConfigError(f"{where} must be a finite number, got {value!r}")
-    v = float(value)
-    if low is not None and v < low:
-        raise ConfigError(f"{where} must be ≥ {low:g}, got {value!r}")
-    if high is not None and v > high:
-        raise ConfigError(f"{where} must be ≤ {high:g}, got {value!r}")
-    return v
+_finite = check_number
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..._toml import check_number
 from ...errors import ConfigError
 from ._builder import import_mujoco
 
@@ -35,14 +36,7 @@ _RGBA = (0.55, 0.55, 0.5, 1.0)
 _SLIPPERY_RGBA = (0.3, 0.6, 0.9, 1.0)
 
 
-def _check(where: str, value: float, *, low: float | None = None, positive: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ConfigError(f"{where} must be a finite number, got {value!r}")
-    if positive and value <= 0:
-        raise ConfigError(f"{where} must be > 0, got {value!r}")
-    if low is not None and value < low:
-        raise ConfigError(f"{where} must be ≥ {low:g}, got {value!r}")
-    return float(value)
+_check = check_number
 
 
 @dataclass(frozen=True)
