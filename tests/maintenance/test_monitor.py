@@ -28,7 +28,7 @@ HIDDEN = {
 }
 NOISE = {"position": 0.0005, "velocity": 0.01, "effort": 0.2}
 FAULTY = "right_knee"
-ONSET = 20.0
+ONSET = 30.0  # after the baseline (5 s warm-up + 20 s)
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,7 @@ def faulty_run() -> tuple[HealthMonitor, EmulatedRobot]:
     fault = {"kind": "friction_growth", "joint": FAULTY, "start": ONSET, "magnitude": 0.2 * friction}
     robot = EmulatedRobot(EmulatorConfig.from_dict({**cfg, "faults": [fault]}))
     monitor = HealthMonitor()
-    run_exercise(robot, monitor, 60.0)
+    run_exercise(robot, monitor, ONSET + 12.0)
     return monitor, robot
 
 
@@ -52,6 +52,33 @@ def test_friction_rise_detected_within_10_s_on_that_joint_only(
     assert onset < first <= onset + 10.0
     a = monitor.alarms[0]
     assert a.friction > a.baseline and a.statistic in ("cusum", "ewma")
+    # the estimated change is the true step (0.2 × friction) within 3 standard deviations
+    i = monitor.joint_names.index(FAULTY)
+    step = 0.2 * robot.truth().joints[FAULTY].friction
+    assert abs((monitor._friction[i] - monitor._mu[i]) - step) < 3 * monitor._friction_std[i] + 0.005
+
+
+def test_cross_talk_in_the_leg_chain_is_not_alarmed(faulty_run: tuple[HealthMonitor, EmulatedRobot]) -> None:
+    monitor, _ = faulty_run
+    other = monitor.joint_names.index("left_knee")
+    own = monitor.joint_names.index(FAULTY)
+    # the other knee carries part of the extra friction (closed chain in double support) ...
+    rise_other = monitor._friction[other] - monitor._mu[other]
+    rise_own = monitor._friction[own] - monitor._mu[own]
+    assert 0.2 * rise_own < rise_other < monitor.config.detection.isolation * rise_own
+    # ... but is not alarmed (see test above: only the faulty joint alarms)
+    assert not monitor._alarmed["cusum"][other]
+
+
+def test_joints_that_do_not_move_are_reported_as_not_monitored(
+    faulty_run: tuple[HealthMonitor, EmulatedRobot],
+) -> None:
+    monitor, _ = faulty_run
+    report = monitor.report()
+    yaw = report.joint("left_hip_yaw")  # the routine never turns the hips
+    assert not yaw.monitored and yaw.friction is None and "not monitored" in yaw.note
+    assert report.joint("left_elbow").monitored and report.joint("left_elbow").note == ""
+    assert "not excited" in report.to_markdown()
 
 
 def test_report_ranks_the_faulty_joint_first_and_writes_atomically(
@@ -97,6 +124,8 @@ def test_default_config_resolves_patterns() -> None:
         ("[detection]\nwindoww = 2\n", r"unknown key 'windoww' in \[detection\]; valid keys: window"),
         ('[defaults]\nbearing_type = "needle"\n', r"bearing_type = 'needle' has the wrong type"),
         ("[prognosis]\nfriction_limit = 0\n", r"friction_limit must be > 0"),
+        ("[detection]\nisolation = 1.5\n", r"isolation must be ≤ 1, got 1.5"),
+        ("[detection]\nwindow = 8\nbaseline = 4\n", r"baseline must be ≥ 8, got 4"),
         ("[other]\n", r"unknown table 'other'"),
     ],
 )

@@ -25,6 +25,7 @@ from ._config import (
 from ._detect import Cusum as Cusum
 from ._detect import Ewma as Ewma
 from ._detect import FrictionRLS as FrictionRLS
+from ._detect import FrictionWindow as FrictionWindow
 from ._life import LoadCollective as LoadCollective
 from ._life import ThermalModel as ThermalModel
 from ._life import bearing_l10 as bearing_l10
@@ -51,6 +52,7 @@ __all__ = [
     "DetectionConfig",
     "Ewma",
     "FrictionRLS",
+    "FrictionWindow",
     "HealthMonitor",
     "JointHealth",
     "JointParams",

@@ -130,33 +130,42 @@ class JointParams:
 class DetectionConfig:
     """Friction-drift estimation and the CUSUM/EWMA alarms."""
 
-    window: float = 3.0
-    """Time constant of the recursive least squares' exponential forgetting [s]."""
-    smoothing: float = 4.0
-    """Moving average of the friction estimate over this time [s] before the statistics (one motion
-    period removes the periodic ripple of the exponential window); 0 = none."""
+    window: float = 4.0
+    """Length of the sliding least-squares window of the friction estimate [s]; best a whole number
+    of motion periods (the periodic model error then averages out)."""
     velocity_threshold: float = 0.05
     """Samples with |joint velocity| below this are skipped (stiction, sign unknown) [rad/s]."""
-    warmup: float = 3.0
+    warmup: float = 5.0
     """Start of the baseline after the first sample [s] (start-up transients ignored)."""
-    baseline: float = 10.0
+    baseline: float = 20.0
     """Length of the healthy baseline the drift is measured from [s]."""
-    rate: float = 10.0
-    """Rate the drift statistics are evaluated at [Hz]."""
-    cusum_k: float = 2.0
-    """CUSUM allowance k, in baseline standard deviations of the friction estimate [-]."""
-    cusum_h: float = 25.0
+    rate: float = 1.0
+    """Rate the friction is estimated and the statistics are evaluated at [Hz] (one window bin each)."""
+    cusum_k: float = 3.0
+    """CUSUM allowance k, in standard deviations of the friction estimate [-]."""
+    cusum_h: float = 15.0
     """CUSUM decision threshold h [-] (same unit)."""
     ewma_lambda: float = 0.2
     """EWMA smoothing factor λ (0 < λ ≤ 1) [-]."""
-    ewma_limit: float = 5.0
-    """EWMA alarm limit L, in baseline standard deviations [-]."""
+    ewma_limit: float = 7.0
+    """EWMA alarm limit L, in standard deviations [-]."""
     min_rise: float = 0.1
     """An alarm also needs the friction to have risen by this fraction of its baseline [-]."""
     sigma_floor: float = 0.002
-    """Lower bound of the baseline standard deviation of the friction estimate [N·m]."""
-    min_samples: float = 0.3
-    """A joint is monitored only if at least this fraction of its baseline samples moved [-]."""
+    """Lower bound of the standard deviation of the friction estimate [N·m]."""
+    min_motion: float = 1.0
+    """A window judges a joint only if it moved (|v| above the threshold) for at least this long in
+    each direction [s]; otherwise the joint is not excited and its statistics hold."""
+    min_samples: float = 0.8
+    """A joint is monitored only if at least this fraction of its baseline windows judged it [-]."""
+    memory: float = 600.0
+    """The reference the statistics compare with keeps averaging healthy estimates (|z| small, no
+    alarm) after the baseline, with this memory [s]; 0 = the baseline only."""
+    track_limit: float = 2.5
+    """Only estimates with z below this update the reference [-]."""
+    isolation: float = 0.8
+    """In the closed leg chain (double support) an alarm needs a rise of at least this fraction of
+    the chain's largest rise; smaller rises are cross-talk of that joint's friction [-]."""
 
     def __post_init__(self) -> None:
         for name in (
@@ -167,14 +176,21 @@ class DetectionConfig:
             "cusum_h",
             "ewma_limit",
             "sigma_floor",
+            "track_limit",
         ):
             _check(name, getattr(self, name), positive=True)
         _check("warmup", self.warmup, low=0.0)
-        _check("smoothing", self.smoothing, low=0.0)
         _check("cusum_k", self.cusum_k, low=0.0)
         _check("ewma_lambda", self.ewma_lambda, positive=True, high=1.0)
         _check("min_rise", self.min_rise, low=0.0)
+        _check("min_motion", self.min_motion, low=0.0)
         _check("min_samples", self.min_samples, low=0.0, high=1.0)
+        _check("memory", self.memory, low=0.0)
+        _check("isolation", self.isolation, low=0.0, high=1.0)
+        if self.window * self.rate < 1.0:
+            _check("window", self.window, low=1.0 / self.rate)
+        if self.baseline < self.window:
+            _check("baseline", self.baseline, low=self.window)
 
 
 @dataclass(frozen=True)

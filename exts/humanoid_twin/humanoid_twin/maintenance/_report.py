@@ -115,6 +115,8 @@ class JointHealth:
     """Hours until the limiting component's L10 (band: Weibull L5–L50) at the observed duty."""
     rul_planned: RemainingLife | None
     """The same at the planned duty, when one was given."""
+    note: str = ""
+    """Why friction drift is not judged for this joint (e.g. too little motion), or empty."""
 
 
 @dataclass(frozen=True)
@@ -205,7 +207,10 @@ class MaintenanceReport:
             "|---|---|---|---|---|---|---|---|---|---|",
         ]
         for j in self.joints:
-            fr = "–" if j.friction is None else f"{j.friction:.3f} ({(j.friction_rise or 0.0):+.0%})"
+            if j.friction is None:
+                fr = "– (not excited)" if j.note.startswith("not monitored") else "–"
+            else:
+                fr = f"{j.friction:.3f} ({(j.friction_rise or 0.0):+.0%})"
             rul = j.rul_friction if j.rul_friction is not None else j.rul_life
             out.append(
                 f"| {j.joint}{' ⚠' if j.alarm else ''} | {j.revolutions:.1f} | {j.cycles:.0f} | "
