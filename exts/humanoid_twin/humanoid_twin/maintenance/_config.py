@@ -14,14 +14,13 @@ A pattern or name that matches no actuated joint of the robot is a one-line :cla
 from __future__ import annotations
 
 import fnmatch
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
-from .._toml import build_dataclass, read_toml
+from .._toml import build_dataclass, check_number, read_toml
 from ..errors import ConfigError
 
 __all__ = [
@@ -37,17 +36,7 @@ DEFAULT_CONFIG_PATH: Path = Path(__file__).resolve().parents[2] / "data" / "main
 """The shipped defaults for the bundled humanoid's actuators."""
 
 
-def _check(
-    where: str, value: float, *, low: float | None = None, high: float | None = None, positive: bool = False
-) -> None:
-    if not math.isfinite(value):
-        raise ConfigError(f"{where} must be finite, got {value!r}")
-    if positive and value <= 0:
-        raise ConfigError(f"{where} must be > 0, got {value!r}")
-    if low is not None and value < low:
-        raise ConfigError(f"{where} must be ≥ {low:g}, got {value!r}")
-    if high is not None and value > high:
-        raise ConfigError(f"{where} must be ≤ {high:g}, got {value!r}")
+_check = check_number
 
 
 @dataclass(frozen=True)
