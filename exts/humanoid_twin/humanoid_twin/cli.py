@@ -20,7 +20,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from . import __version__
-from .errors import DescriptionError, TwinError
+from .errors import TwinError
 from .model import ImportOptions, JointType, RobotModel
 
 if TYPE_CHECKING:
@@ -76,17 +76,10 @@ PackagePathOpt = Annotated[
 
 
 def load_robot(path: Path, package_paths: list[Path] | None) -> RobotModel:
-    """Read a URDF, xacro or USD file into a RobotModel (CLI helper)."""
-    if not path.exists():
-        raise DescriptionError("file not found; check the path", file=path)
-    suffix = "".join(path.suffixes[-2:]).lower() if path.suffix.lower() == ".xacro" else path.suffix.lower()
-    if suffix in (".usd", ".usda", ".usdc", ".usdz"):
-        from .usd import read_usd
+    """Read a URDF, xacro or USD file into a RobotModel (the CLI's package paths)."""
+    from .session import read_robot
 
-        return read_usd(path)
-    from .urdf import read_urdf
-
-    return read_urdf(path, package_paths=package_paths or ())
+    return read_robot(path, package_paths or ())
 
 
 # ------------------------------------------------------------------ import
@@ -190,12 +183,14 @@ def inspect(
     ] = True,
 ) -> None:
     """Show a robot: tree of links and joints, masses, limits, DoF, warnings."""
+    from .session import USD_SUFFIXES
+
     with _errors():
         model = load_robot(file, package_path)
         _print_tree(model)
         _print_joints(model)
         _print_summary(model, brief=False)
-        if validate and file.suffix.lower() in (".usd", ".usda", ".usdc", ".usdz"):
+        if validate and file.suffix.lower() in USD_SUFFIXES:
             from .usd import validate_stage
 
             problems = validate_stage(file)

@@ -7,14 +7,16 @@ see docs/ros.md) may all sit in the same file; every table is optional.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ._toml import build_dataclass, read_toml
-from .errors import ConfigError
+from .errors import ConfigError, DescriptionError
 from .model import ImportOptions, RobotModel
 from .twin import DigitalTwin, TwinConfig
 
@@ -29,6 +31,7 @@ __all__ = [
     "ensure_local_ros",
     "load_session_config",
     "open_session",
+    "read_robot",
 ]
 
 
@@ -63,16 +66,30 @@ def load_session_config(path: str | Path | None) -> SessionConfig:
     p = Path(path)
     data = read_toml(p)
     robot = build_dataclass(RobotConfig, data.get("robot", {}), "robot", str(p))
-    base = p.parent
-    if robot.urdf and not Path(robot.urdf).is_absolute():
-        robot = RobotConfig(str(base / robot.urdf), robot.package_paths, robot.options)
-    robot = RobotConfig(
-        robot.urdf,
-        tuple(str(base / q) if not Path(q).is_absolute() else q for q in robot.package_paths),
-        robot.options,
+    robot = dataclasses.replace(  # paths in the file are relative to the file
+        robot,
+        urdf=str(p.parent / robot.urdf) if robot.urdf else "",
+        package_paths=tuple(str(p.parent / q) for q in robot.package_paths),
     )
     twin = build_dataclass(TwinConfig, data.get("twin", {}), "twin", str(p))
     return SessionConfig(robot=robot, twin=twin, bridge=load_bridge_config(p), source=str(p))
+
+
+USD_SUFFIXES = (".usd", ".usda", ".usdc", ".usdz")
+
+
+def read_robot(path: str | Path, package_paths: Sequence[str | Path] = ()) -> RobotModel:
+    """Read a URDF, xacro or USD file (chosen by its suffix) into a :class:`RobotModel`."""
+    path = Path(path)
+    if not path.exists():
+        raise DescriptionError("file not found; check the path", file=path)
+    if path.suffix.lower() in USD_SUFFIXES:
+        from .usd import read_usd
+
+        return read_usd(path)
+    from .urdf import read_urdf
+
+    return read_urdf(path, package_paths=package_paths)
 
 
 def load_robot(cfg: RobotConfig) -> tuple[RobotModel, ImportOptions]:
@@ -81,16 +98,7 @@ def load_robot(cfg: RobotConfig) -> tuple[RobotModel, ImportOptions]:
         from .robots import humanoid
 
         return humanoid.load_humanoid(), cfg.options or humanoid.STANDING_OPTIONS
-    path = Path(cfg.urdf)
-    if path.suffix.lower() in (".usd", ".usda", ".usdc"):
-        from .usd import read_usd
-
-        model = read_usd(path)
-    else:
-        from .urdf import read_urdf
-
-        model = read_urdf(path, package_paths=cfg.package_paths)
-    return model, cfg.options or ImportOptions()
+    return read_robot(cfg.urdf, cfg.package_paths), cfg.options or ImportOptions()
 
 
 def ensure_local_ros(domain_id: int | None = None) -> int:

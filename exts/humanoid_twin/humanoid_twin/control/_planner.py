@@ -19,9 +19,8 @@ import numpy as np
 
 from ..errors import DependencyError, ModelError, PhysicsError
 from ..model import RobotModel
-from ..model.transforms import matrix_to_quat
+from ..model.transforms import FloatArray, matrix_to_quat
 from .walk import (
-    FloatArray,
     FootShape,
     Footstep,
     Route,

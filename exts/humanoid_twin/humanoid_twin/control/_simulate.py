@@ -10,7 +10,8 @@ import numpy as np
 
 from ..errors import ConfigError, PhysicsError
 from ..model import ImportOptions, RobotModel
-from .walk import FloatArray, WalkPlan, WalkResult, _frozen
+from ..model.transforms import FloatArray
+from .walk import WalkPlan, WalkResult, _frozen
 
 if TYPE_CHECKING:
     from ..physics.mujoco import MujocoBackend

@@ -17,7 +17,8 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..model import RobotModel
-from .walk import FloatArray, Route, WalkParams, WalkPlan, plan_walk
+from ..model.transforms import FloatArray
+from .walk import Route, WalkParams, WalkPlan, plan_walk
 
 __all__ = ["EmulatorWalk", "walk_targets"]
 

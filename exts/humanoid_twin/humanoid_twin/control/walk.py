@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 
 from ..errors import ConfigError, ModelError
 from ..model import Box, ImportOptions, RobotModel
+from ..model.transforms import FloatArray
 
 if TYPE_CHECKING:
     from ..physics.mujoco import MujocoBackend
@@ -52,7 +53,6 @@ __all__ = [
     "simulate_walk",
 ]
 
-FloatArray = NDArray[np.float64]
 
 WALK_OPTIONS = ImportOptions(drive_stiffness=3000.0, drive_damping=90.0, armature=0.1)
 """Import options the humanoid walks with: MuJoCo position servos kp 3000 N·m/rad, kd 90

@@ -8,9 +8,10 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from ..model.transforms import FloatArray
+
 __all__ = ["Cusum", "Ewma", "FrictionRLS", "FrictionWindow"]
 
-FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
 

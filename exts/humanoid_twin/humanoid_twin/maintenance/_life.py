@@ -10,7 +10,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
+
+from ..model.transforms import FloatArray
 
 __all__ = [
     "LoadCollective",
@@ -23,7 +24,6 @@ __all__ = [
     "weibull_life_quantile",
 ]
 
-FloatArray = NDArray[np.float64]
 
 REV = 2.0 * math.pi
 

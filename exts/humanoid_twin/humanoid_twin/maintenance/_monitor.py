@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 from ..errors import ConfigError, TwinError
 from ..model import ImportOptions, RobotModel
 from ..model.kinematics import forward_kinematics
+from ..model.transforms import FloatArray
 from ..twin._types import JointCommand, JointState
 from ._config import MaintenanceConfig, load_maintenance_config
 from ._detect import Cusum, Ewma, FrictionWindow
@@ -54,7 +55,6 @@ from ._report import (
 __all__ = ["HealthMonitor", "analyze_recording"]
 
 _log = logging.getLogger(__name__)
-FloatArray = NDArray[np.float64]
 
 
 class _Shadow:

@@ -32,13 +32,13 @@ from defusedxml import DefusedXmlException
 from numpy.typing import NDArray
 
 from ..errors import MeshError
+from ..model.transforms import FloatArray
 from ._mesh import TriangleMesh
 
 __all__ = ["parse_dae"]
 
 _log = logging.getLogger(__name__)
 
-FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 _PRIMITIVES = ("triangles", "polylist", "polygons", "trifans", "tristrips")

@@ -8,9 +8,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ..model.transforms import FloatArray
+
 __all__ = ["TriangleMesh"]
 
-FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int32]
 
 

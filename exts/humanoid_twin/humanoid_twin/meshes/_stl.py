@@ -14,7 +14,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ..errors import MeshError
-from ._mesh import FloatArray, TriangleMesh
+from ..model.transforms import FloatArray
+from ._mesh import TriangleMesh
 
 __all__ = ["parse_stl", "write_binary_stl"]
 

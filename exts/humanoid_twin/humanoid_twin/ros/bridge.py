@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DependencyError, TwinError
-from ..twin import DigitalTwin, JointCommand
+from ..twin import DigitalTwin, JointCommand, JointState
 from .config import BridgeConfig, QosConfig
 from .convert import (
     DIAGNOSTIC_OK,
@@ -188,14 +188,22 @@ class TwinBridge:
         self._jump_handle: Any = None
         self._last_error_log = 0.0
         self._last_rejected = 0.0
-        self._listeners: list[Any] = []
+        # listeners sorted once by what they take (the joint-state callback is a 500 Hz+ hot path)
+        self._state_listeners: list[Callable[[JointState], None]] = []
+        self._command_listeners: list[Callable[[JointCommand], None]] = []
+        self._value_sources: list[Callable[[], dict[str, float]]] = []
 
     def add_listener(self, listener: Any) -> None:
         """Also feed ``listener`` (e.g. a :class:`~humanoid_twin.maintenance.HealthMonitor`): its
         optional ``on_joint_state(JointState)`` is called for every received joint state after the
         twin's update (executor thread), ``on_command(JointCommand)`` for every command sent, and the
         flat ``values()`` it returns join ``/diagnostics`` and the Prometheus metrics."""
-        self._listeners.append(listener)
+        if hasattr(listener, "on_joint_state"):
+            self._state_listeners.append(listener.on_joint_state)
+        if hasattr(listener, "on_command"):
+            self._command_listeners.append(listener.on_command)
+        if hasattr(listener, "values"):
+            self._value_sources.append(listener.values)
 
     # ------------------------------------------------------------ lifecycle
 
@@ -439,9 +447,8 @@ class TwinBridge:
         try:
             js = joint_state_from_msg(msg, received, strict=False)
             self.twin.update(js)
-            for listener in self._listeners:
-                if hasattr(listener, "on_joint_state"):
-                    listener.on_joint_state(js)
+            for on_state in self._state_listeners:
+                on_state(js)
         except Exception:
             self._callback_failed("joint state")
 
@@ -509,9 +516,8 @@ class TwinBridge:
         msg = joint_command_to_msg(command)
         if note:
             self.twin.note_command(command)
-        for listener in self._listeners:
-            if hasattr(listener, "on_command"):
-                listener.on_command(command)
+        for on_command in self._command_listeners:
+            on_command(command)
         with self._cmd_lock:
             self._command = command
         self._cmd_pub.publish(msg)
@@ -578,9 +584,8 @@ class TwinBridge:
         st = self.status()
         for k, v in st.__dict__.items():
             out["bridge." + k] = float(v)
-        for listener in self._listeners:
-            if hasattr(listener, "values"):
-                out.update(listener.values())
+        for source in self._value_sources:
+            out.update(source())
         return out
 
     def _publish_diagnostics(self) -> None:
@@ -634,13 +639,12 @@ class _TwinCollector:
             rows = []
         for k, v in b.status().__dict__.items():
             rows.append((f"twin_bridge_{k}", {}, float(v)))
-        for listener in b._listeners:
-            if hasattr(listener, "values"):
-                try:
-                    for key, value in listener.values().items():
-                        rows.append(("twin_" + re.sub(r"[^a-zA-Z0-9_]", "_", key), {}, float(value)))
-                except Exception:
-                    _log.exception("cannot read a listener's values for Prometheus")
+        for source in b._value_sources:
+            try:
+                for key, value in source().items():
+                    rows.append(("twin_" + re.sub(r"[^a-zA-Z0-9_]", "_", key), {}, float(value)))
+            except Exception:
+                _log.exception("cannot read a listener's values for Prometheus")
         families: dict[str, tuple[list[str], list[tuple[dict[str, str], float]]]] = {}
         for name, labels, value in rows:
             keys, samples = families.setdefault(name, ([], []))

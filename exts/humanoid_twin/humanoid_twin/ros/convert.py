@@ -22,8 +22,15 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from ..errors import DependencyError, TwinError
-from ..model.transforms import QuatWXYZ, Vec3, quat_to_matrix, quat_wxyz_to_xyzw, quat_xyzw_to_wxyz
-from ..twin._types import BaseState, FloatArray, JointCommand, JointState, Prediction, frozen_array
+from ..model.transforms import (
+    FloatArray,
+    QuatWXYZ,
+    Vec3,
+    quat_to_matrix,
+    quat_wxyz_to_xyzw,
+    quat_xyzw_to_wxyz,
+)
+from ..twin._types import BaseState, JointCommand, JointState, Prediction, frozen_array
 
 try:
     from builtin_interfaces.msg import Duration as DurationMsg

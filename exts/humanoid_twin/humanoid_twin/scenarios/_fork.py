@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from ..errors import ConfigError, TwinError
 from ..model import ImportOptions, RobotModel
@@ -25,7 +24,6 @@ if TYPE_CHECKING:
 __all__ = ["Source", "fork_state", "nominal_state", "parse_source", "walk_plan"]
 
 _log = logging.getLogger(__name__)
-FloatArray = NDArray[np.float64]
 
 
 @dataclass(frozen=True)

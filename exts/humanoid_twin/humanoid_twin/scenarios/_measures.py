@@ -12,16 +12,14 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
 
 from ..model import RobotModel
+from ..model.transforms import FloatArray
 from ..physics.mujoco._builder import import_mujoco
 from ._config import MeasuresConfig
 from ._sim import Batch, VariantModel
 
 __all__ = ["Measured", "Series", "convex_hull", "measure", "support_margin"]
-
-FloatArray = NDArray[np.float64]
 
 
 def convex_hull(points: FloatArray) -> FloatArray:

@@ -16,10 +16,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from ..errors import DependencyError
 from ..model import RobotModel
+from ..model.transforms import FloatArray
 from ..physics.mujoco._builder import import_mujoco
 from ..twin import BaseState, RobotState
 from ..twin._types import frozen_array
@@ -30,7 +30,6 @@ from ._sim import SHELF_NAME, Batch, VariantModel
 
 __all__ = ["Posture", "solve_reach", "verified"]
 
-FloatArray = NDArray[np.float64]
 _ITERATIONS = 300
 _IK_DT = 0.05
 

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from ..model import ImportOptions, RobotModel
+from ..model.transforms import FloatArray
 from ..physics.mujoco import MujocoNames, build_model
 from ..twin import RobotState
 from ..twin._types import frozen_array
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 __all__ = ["run_scenario"]
 
 _log = logging.getLogger(__name__)
-FloatArray = NDArray[np.float64]
 STAND_DURATION = 3.0
 """[s] default duration of a 'stand' scenario."""
 

@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 
 from ..errors import PhysicsError
 from ..model import ImportOptions, RobotModel
+from ..model.transforms import FloatArray
 from ..physics.mujoco import MujocoNames, build_spec
 from ..physics.mujoco._builder import import_mujoco
 from ..twin import RobotState
@@ -34,7 +35,6 @@ __all__ = ["Batch", "VariantModel", "build_variant", "initial_state", "run_batch
 
 _log = logging.getLogger(__name__)
 
-FloatArray = NDArray[np.float64]
 GROUND_PRIORITY = 2
 """Contact priority given to robot colliders whose friction a variant changes (terrain has 1), so the
 changed friction is the one used wherever the link touches."""

@@ -34,11 +34,10 @@ from types import MappingProxyType
 import numpy as np
 from numpy.typing import NDArray
 
+from ..model.transforms import FloatArray
 from ._types import Prediction
 
 __all__ = ["RejectReason", "TwinMetrics"]
-
-FloatArray = NDArray[np.float64]
 
 
 class RejectReason(enum.StrEnum):

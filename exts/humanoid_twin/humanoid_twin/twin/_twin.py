@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 
 from ..errors import ConfigError, PhysicsError
 from ..model import ImportOptions, RobotModel
+from ..model.transforms import FloatArray
 from ._config import TwinConfig
 from ._metrics import MetricsCollector, RejectReason, TwinMetrics
 from ._types import BaseState, JointCommand, JointState, Prediction, RobotState, frozen_array
@@ -34,7 +35,6 @@ __all__ = ["DigitalTwin", "UpdateResult"]
 
 _log = logging.getLogger(__name__)
 
-FloatArray = NDArray[np.float64]
 
 BASE_MIRRORED = "floating, mirrored from odometry"
 BASE_ASSUMED = "floating, assumed upright at rest on flat ground (no odometry yet)"

@@ -10,13 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from numpy.typing import NDArray
 
-from ..model.transforms import QuatWXYZ, Vec3
+from ..model.transforms import FloatArray, QuatWXYZ, Vec3
 
 __all__ = ["BaseState", "JointCommand", "JointState", "Prediction", "RobotState", "frozen_array"]
-
-FloatArray = NDArray[np.float64]
 
 
 def frozen_array(values: object, n: int | None = None, what: str = "array") -> FloatArray:

@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 
 from ...errors import PhysicsError
 from ...model import ImportOptions, RobotModel
+from ...model.transforms import FloatArray
 from ...twin._types import BaseState, JointCommand, Prediction, RobotState, frozen_array
 from ..backend import Commands
 from ._builder import COLLISION_GROUP, build_model, import_mujoco
@@ -28,7 +29,6 @@ __all__ = ["MujocoBackend"]
 
 _log = logging.getLogger(__name__)
 
-FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
 
 
