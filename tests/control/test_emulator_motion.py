@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from humanoid_twin.control import WALK_OPTIONS, Route, WalkParams, WalkPlan, plan_walk
-from humanoid_twin.control.emulator_motion import EmulatorWalk, walk_targets
+from humanoid_twin.control.emulator_motion import EmulatorWalk, straight_cycle, walk_targets
 from humanoid_twin.errors import ConfigError
 from humanoid_twin.model import RobotModel
 from humanoid_twin.robots import humanoid
@@ -33,6 +33,22 @@ def test_targets_ramp_then_walk_then_loop(robot: RobotModel, lap: WalkPlan) -> N
     assert np.allclose(once(1e4)[1], lap.q[-1])
 
 
+def test_straight_walk_repeats_one_stride(robot: RobotModel) -> None:
+    """The endurance motion: after the start, the targets repeat every stride (2 steps)."""
+    f = walk_targets(EmulatorWalk(straight=True, start=0.0, ramp=1.0), model=robot)
+    stride = 2.0 * WalkParams().step_period
+    for t in (12.34, 100.0, 3600.5):
+        assert np.allclose(f(t)[1], f(t + stride)[1], atol=1e-4)
+        assert np.allclose(f(t)[1], f(t + 7 * stride)[1], atol=1e-4)
+    assert not np.allclose(f(12.34)[1], f(12.34 + stride / 2)[1], atol=1e-3)  # it does move
+
+
+def test_a_walk_too_short_to_settle_has_no_cycle(robot: RobotModel) -> None:
+    short = plan_walk(robot, WalkParams(), Route().walk(0.6))
+    with pytest.raises(ConfigError, match="too short to settle; plan at least"):
+        straight_cycle(short)
+
+
 def test_bad_timing_is_refused() -> None:
     with pytest.raises(ConfigError):
         EmulatorWalk(ramp=-1.0)
@@ -55,3 +71,35 @@ def test_the_emulated_robot_walks(robot: RobotModel, lap: WalkPlan) -> None:
         xs.append(b.position[0])
         assert b.position[2] > 0.6, f"fell at {emu.time:.2f} s"
     assert max(xs) > 0.8
+
+
+def test_balance_gains_are_validated() -> None:
+    from humanoid_twin.control.balance import AnkleBalance
+
+    with pytest.raises(ConfigError, match="balance kp must be a finite number ≥ 0, got -1"):
+        AnkleBalance(kp=-1)
+
+
+@pytest.mark.slow
+def test_balance_keeps_the_emulated_robot_with_hidden_offsets_walking(robot: RobotModel) -> None:
+    """Seed 21's hidden offsets topple the open-loop lap at ≈ 34.5 s; with the ankle feedback on the
+    measured base it keeps walking (docs/walking.md)."""
+    from humanoid_twin.emulator import EmulatedRobot, EmulatorConfig
+
+    hidden = {
+        "friction": {"uniform": [0.0, 0.1]},
+        "damping": {"uniform": [0.0, 0.2]},
+        "armature_scale": {"normal": [1.0, 0.05]},
+        "mass_scale": {"normal": [1.0, 0.03]},
+        "strength_scale": {"uniform": [0.95, 1.05]},
+    }
+    emu = EmulatedRobot(EmulatorConfig.from_dict({"seed": 21, "hidden": hidden}), options=WALK_OPTIONS)
+    f = walk_targets(model=robot, initial=dict(emu.pose))
+    t = 0.0
+    while t < 45.0:
+        names, q = f(t, emu.base_state())
+        emu.command(names, q)
+        t += 0.002
+        emu.advance_to(t)
+        b = emu.base_state()
+        assert b is not None and b.position[2] > 0.6, f"fell at {t:.1f} s"

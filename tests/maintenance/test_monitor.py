@@ -127,6 +127,7 @@ def test_default_config_resolves_patterns() -> None:
         ("[detection]\nisolation = 1.5\n", r"isolation must be ≤ 1, got 1.5"),
         ("[detection]\nwindow = 8\nbaseline = 4\n", r"baseline must be ≥ 8, got 4"),
         ("[other]\n", r"unknown table 'other'"),
+        ("[detection]\nresync_period = -0.1\n", r"resync_period must be ≥ 0, got -0.1"),
     ],
 )
 def test_bad_config_is_one_line_error(tmp_path: Path, text: str, match: str) -> None:
@@ -153,3 +154,58 @@ def test_recording_without_joint_states_is_one_line_error(tmp_path: Path) -> Non
     ) as info:
         analyze_recording(f)
     assert "\n" not in str(info.value)
+
+
+def test_walking_settings_keep_the_rest() -> None:
+    base = load_maintenance_config()
+    walk = base.for_walking()
+    assert (walk.detection.warmup, walk.detection.baseline, walk.detection.min_motion) == (10.0, 40.0, 0.5)
+    assert walk.detection.window == base.detection.window and walk.joints == base.joints
+
+
+def _walk(odometry: bool, seconds: float) -> tuple[HealthMonitor, EmulatedRobot]:
+    """The emulated robot (hidden offsets, noise) walking straight with its balance feedback."""
+    from dataclasses import replace
+
+    from humanoid_twin.control import WALK_OPTIONS
+    from humanoid_twin.control.emulator_motion import EmulatorWalk, walk_targets
+
+    robot = EmulatedRobot(
+        EmulatorConfig.from_dict({"seed": 21, "hidden": HIDDEN, "noise": NOISE}), options=WALK_OPTIONS
+    )
+    targets = walk_targets(EmulatorWalk(straight=True), initial=dict(robot.pose))
+
+    def motion(t: float) -> dict[str, float]:
+        names, q = targets(t, robot.base_state())
+        return dict(zip(names, q.tolist(), strict=True))
+
+    cfg = load_maintenance_config().for_walking()
+    cfg = replace(cfg, detection=replace(cfg.detection, warmup=8.0, baseline=16.0))
+    monitor = HealthMonitor(config=cfg, options=WALK_OPTIONS)
+    run_exercise(robot, monitor, seconds, motion=motion, odometry=odometry)
+    return monitor, robot
+
+
+@pytest.mark.slow
+def test_walking_robot_with_odometry_keeps_the_shadow_on_it() -> None:
+    """Walking straight with hidden offsets and noise: with odometry the shadow is resynchronised and
+    stays on the robot; the model error's spread is measured in the baseline (σ_model), and a
+    nominal walk raises no alarm. Without odometry the open-loop shadow drifts away."""
+    pytest.importorskip("placo")
+    gaps = {}
+    for odometry in (True, False):
+        monitor, robot = _walk(odometry, 36.0)
+        shadow = monitor._shadow
+        assert shadow is not None and shadow.names.free_qpos_adr is not None
+        a = shadow.names.free_qpos_adr
+        base = robot.base_state()
+        assert base is not None and base.position[2] > 0.6  # walked, upright
+        gaps[odometry] = float(np.hypot(*(shadow.data.qpos[a : a + 2] - np.array(base.position[:2]))))
+        if odometry:
+            assert monitor.alarms == []
+            legs = [i for i, n in enumerate(monitor.joint_names) if n.endswith(("knee", "ankle_roll"))]
+            assert all(monitor._monitored[i] for i in legs)
+            # walking model error spreads the hip estimates well beyond the effort noise
+            hips = [monitor.joint_names.index(f"{side}_hip_pitch") for side in ("left", "right")]
+            assert all(monitor._sigma_model[i] > 2 * monitor._sigma0[i] for i in hips)
+    assert gaps[True] < 0.02 < gaps[False], gaps

@@ -181,3 +181,23 @@ def test_listener_values_join_diagnostics_and_prometheus(procs: Procs, bridge: T
     port = bridge.prometheus_port
     body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
     assert "twin_maintenance_samples 100.0" in body
+
+
+def test_odometry_reaches_the_twin_and_base_listeners(bridge: TwinBridge) -> None:
+    """A listener with ``on_base`` (the HealthMonitor's shadow resync) gets every odometry message the
+    bridge converts, after the twin."""
+    pytest.importorskip("nav_msgs.msg")
+    from humanoid_twin.ros import convert
+    from humanoid_twin.twin import BaseState
+
+    seen: list[BaseState] = []
+
+    class BaseListener:
+        def on_base(self, base: BaseState) -> None:
+            seen.append(base)
+
+    bridge.add_listener(BaseListener())
+    sent = BaseState(stamp=12.5, position=(1.0, -2.0, 0.8), quat=(1.0, 0.0, 0.0, 0.0))
+    bridge._on_odometry(convert.base_state_to_odometry(sent))
+    assert len(seen) == 1
+    assert seen[0].position == pytest.approx(sent.position) and seen[0].stamp == pytest.approx(12.5)

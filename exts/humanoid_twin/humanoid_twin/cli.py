@@ -457,6 +457,9 @@ def emulate(
         Path | None, typer.Option(help="Write the hidden parameters and faults here (JSON).")
     ] = None,
     walk: Annotated[bool, typer.Option("--walk", help="Walk a closed lap instead of standing.")] = False,
+    walk_straight: Annotated[
+        bool, typer.Option("--walk-straight", help="Walk straight ahead for ever (endurance motion).")
+    ] = False,
 ) -> None:
     """Run the robot emulator: the humanoid in MuJoCo with hidden offsets, noise, latency and faults."""
     import dataclasses
@@ -472,8 +475,10 @@ def emulate(
             cfg = dataclasses.replace(cfg, speed=speed, clock="sim" if speed != 1 else cfg.clock)
         if truth is not None:
             cfg = dataclasses.replace(cfg, truth_file=truth)
-        if walk:
-            cfg = dataclasses.replace(cfg, motion="walk")
+        if walk and walk_straight:
+            _fail("--walk and --walk-straight exclude each other; pick one", 2)
+        if walk or walk_straight:
+            cfg = dataclasses.replace(cfg, motion="walk" if walk else "walk_straight")
         if cfg.domain_id is None:
             ensure_local_ros()
         stop = threading.Event()
@@ -562,21 +567,30 @@ def maintenance(
         Path | None, typer.Option(help="Session TOML for --live (robot, topics).")
     ] = None,
     duration: Annotated[float | None, typer.Option(help="--live: stop after this many seconds.")] = None,
+    walking: Annotated[
+        bool,
+        typer.Option(
+            "--walking", help="The robot walks: longer warm-up/baseline, shorter motion check (docs)."
+        ),
+    ] = False,
     out: Annotated[
         Path, typer.Option(help="Folder for maintenance_schedule.json and maintenance_report.md.")
     ] = Path("out/maintenance"),
 ) -> None:
     """Joint health, wear, alarms and a maintenance schedule, from a recording or the live robot."""
-    from .maintenance import analyze_recording, write_schedule
+    from .maintenance import MaintenanceConfig, analyze_recording, load_maintenance_config, write_schedule
 
     with _errors():
         if (recording is None) == (not live):
             _fail("give either a recording or --live", 2)
+        mcfg: MaintenanceConfig | Path | None = config
+        if walking and recording is not None:
+            mcfg = load_maintenance_config(config).for_walking()
         if recording is not None:
             with console.status(f"analysing {recording}"):
-                report = analyze_recording(recording, config)
+                report = analyze_recording(recording, mcfg)
         else:
-            report = _live_maintenance(config, session_config, duration)
+            report = _live_maintenance(config, session_config, duration, walking=walking)
         t = Table(title=f"maintenance schedule ({report.source}, {report.duration:.0f} s analysed)")
         for col in ("rank", "joint", "action", "due in [h]", "severity", "why"):
             t.add_column(col, justify="right" if col in ("rank", "due in [h]") else "left")
@@ -593,7 +607,7 @@ def maintenance(
 
 
 def _live_maintenance(
-    config: Path | None, session_config: Path | None, duration: float | None
+    config: Path | None, session_config: Path | None, duration: float | None, *, walking: bool = False
 ) -> MaintenanceReport:
     """Run a HealthMonitor on the live joint states (the bridge's twin) until Ctrl-C or duration."""
     from .maintenance import HealthMonitor, load_maintenance_config
@@ -603,7 +617,10 @@ def _live_maintenance(
     if cfg.bridge is None or cfg.bridge.ros.domain_id is None:
         ensure_local_ros()
     session = open_session(cfg)
-    mcfg = load_maintenance_config(config, session.twin.joint_names) if config is not None else None
+    mcfg = None
+    if config is not None or walking:
+        mcfg = load_maintenance_config(config, session.twin.joint_names)
+        mcfg = mcfg.for_walking() if walking else mcfg
     monitor = HealthMonitor(session.model, mcfg, options=session.options, timestep=cfg.twin.timestep)
     bridge = session.bridge
     bridge.add_listener(monitor)

@@ -25,7 +25,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, help="emulator seconds to run (default: until Ctrl-C)")
     parser.add_argument("--speed", type=float, help="emulator seconds per wall second (implies clock = sim)")
     parser.add_argument("--seed", type=int, help="override the config's seed")
-    parser.add_argument("--walk", action="store_true", help="walk a closed lap instead of standing")
+    walk = parser.add_mutually_exclusive_group()
+    walk.add_argument("--walk", action="store_true", help="walk a closed lap instead of standing")
+    walk.add_argument(
+        "--walk-straight", action="store_true", help="walk straight ahead for ever (endurance motion)"
+    )
     parser.add_argument("--truth", type=Path, help="override the config's truth_file")
     parser.add_argument("--verbose", "-v", action="store_true", help="log at INFO level")
     args = parser.parse_args(argv)
@@ -37,8 +41,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = load_emulator_config(args.config) if args.config is not None else EmulatorConfig()
         changes: dict[str, object] = {}
-        if args.walk:
-            changes.update(motion="walk")
+        if args.walk or args.walk_straight:
+            changes.update(motion="walk" if args.walk else "walk_straight")
         if args.speed is not None:
             changes.update(speed=args.speed, clock="sim")
         if args.seed is not None:

@@ -114,12 +114,13 @@ def run_emulator(
         raise DependencyError.missing("nav_msgs", "ros")
     stop = stop_event if stop_event is not None else threading.Event()
     motion = None
-    if config.motion == "walk":
+    if config.motion in ("walk", "walk_straight"):
         from ..control import WALK_OPTIONS
-        from ..control.emulator_motion import walk_targets
+        from ..control.emulator_motion import EmulatorWalk, walk_targets
 
         robot = robot if robot is not None else EmulatedRobot(config, options=WALK_OPTIONS)
-        motion = walk_targets(model=robot.robot, initial=dict(robot.pose))
+        gait = EmulatorWalk(straight=config.motion == "walk_straight")
+        motion = walk_targets(gait, model=robot.robot, initial=dict(robot.pose))
     robot = robot if robot is not None else EmulatedRobot(config)
 
     os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
@@ -234,7 +235,7 @@ def _loop(
     clock_pub: Any,
     odom_pub: Any,
     clock_msg: Any,
-    motion: Callable[[float], tuple[Sequence[str], Any]] | None = None,
+    motion: Callable[..., tuple[Sequence[str], Any]] | None = None,
 ) -> EmulatorSummary:
     from ._network import DelayLine
 
@@ -270,7 +271,7 @@ def _loop(
             if lag / speed > _LATE:
                 overruns += 1
             if motion is not None:  # the robot's own gait first; commands from ROS on top
-                names, targets = motion(robot.time)
+                names, targets = motion(robot.time, robot.base_state())  # balance on the IMU
                 robot.command(names, targets)
             _apply_commands(robot, inbox, counters, convert)
             robot.advance_to(t_tick)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
@@ -152,6 +152,11 @@ class DetectionConfig:
     alarm) after the baseline, with this memory [s]; 0 = the baseline only."""
     track_limit: float = 2.5
     """Only estimates with z below this update the reference [-]."""
+    resync_period: float = 0.1
+    """With base odometry (a walking robot), the shadow model is reset to the measured state this
+    often [s] (base from odometry, joints by their mean offset since the last resync); 0 = never."""
+    resync_mask: float = 0.02
+    """Samples this soon after a resync are not used (the shadow's servos settle) [s]."""
     isolation: float = 0.8
     """In the closed leg chain (double support) an alarm needs a rise of at least this fraction of
     the chain's largest rise; smaller rises are cross-talk of that joint's friction [-]."""
@@ -176,6 +181,8 @@ class DetectionConfig:
         _check("min_samples", self.min_samples, low=0.0, high=1.0)
         _check("memory", self.memory, low=0.0)
         _check("isolation", self.isolation, low=0.0, high=1.0)
+        _check("resync_period", self.resync_period, low=0.0)
+        _check("resync_mask", self.resync_mask, low=0.0)
         if self.window * self.rate < 1.0:
             _check("window", self.window, low=1.0 / self.rate)
         if self.baseline < self.window:
@@ -219,6 +226,17 @@ class MaintenanceConfig:
     def params(self, joint: str) -> JointParams:
         """The parameters of ``joint``."""
         return self.joints.get(joint, self.defaults)
+
+    def for_walking(self) -> MaintenanceConfig:
+        """The same config with the detection settings for a walking robot (docs/maintenance.md):
+        ``warmup`` ≥ 10 s (the gait's start), ``baseline`` ≥ 40 s (the walking model error varies
+        over seconds; its spread is measured in the baseline) and ``min_motion`` ≤ 0.5 s (hip and
+        ankle pitch move one way for only ≈ 0.2 s per 1 s stride)."""
+        d = self.detection
+        walking = replace(
+            d, warmup=max(d.warmup, 10.0), baseline=max(d.baseline, 40.0), min_motion=min(d.min_motion, 0.5)
+        )
+        return replace(self, detection=walking)
 
 
 _TOP = ("detection", "prognosis", "defaults", "joints")

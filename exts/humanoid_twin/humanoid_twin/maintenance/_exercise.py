@@ -53,12 +53,14 @@ def run_exercise(
     rate: float = 500.0,
     motion: Callable[[float], dict[str, float]] = exercise_targets,
     on_sample: Callable[[float], None] | None = None,
+    odometry: bool = False,
 ) -> int:
     """Drive an :class:`~humanoid_twin.emulator.EmulatedRobot` with ``motion`` for ``duration`` [s],
     feeding each command and each ``measure()`` sample (at ``rate`` [Hz]) to ``monitor``.
 
     Commands go out at every sample tick and act until the next one (as in the emulator node).
-    Returns the number of samples fed.
+    With ``odometry`` the robot's base state goes to ``monitor.on_base`` before each sample (as a
+    walking robot's odometry would). Returns the number of samples fed.
     """
     period = 1.0 / rate
     steps = max(1, round(period / robot.config.timestep))
@@ -72,6 +74,8 @@ def run_exercise(
         robot.command(names, q)
         monitor.on_command(JointCommand(stamp=t, names=names, position=q))
         robot.step(steps)
+        if odometry:
+            monitor.on_base(robot.base_state())
         monitor.on_joint_state(robot.measure())
         if on_sample is not None:
             on_sample(robot.time)

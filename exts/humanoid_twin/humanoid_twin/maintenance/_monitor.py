@@ -8,7 +8,14 @@ A per-joint sliding-window least squares fits ``r = f_c·sign(v)·g + d`` (g: lo
 compensation, d: static model error) once per window bin; only windows in which the joint moved both
 ways long enough judge it. The drift statistic is ``f_c`` against a healthy reference (the baseline,
 refined by later healthy estimates), in units of the estimate's standard deviation (from the sensor
-noise level), fed to CUSUM and EWMA.
+noise level, plus the model error's own spread measured in the baseline), fed to CUSUM and EWMA.
+
+With base odometry (:meth:`HealthMonitor.on_base`, a walking robot) the shadow is **resynchronised**
+every ``resync_period``: its base is set to the measured one and its joints are moved by the mean
+measured − shadow offset since the last resync (averaging keeps the sensor noise out); samples in the
+``resync_mask`` after a resync are not used. Open loop, a walking shadow drifts away from the robot
+(different yaw, contact timing) within seconds; friction acts on the effort instantly, so a short
+horizon keeps it.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ from ..errors import ConfigError, TwinError
 from ..model import ImportOptions, RobotModel
 from ..model.kinematics import forward_kinematics
 from ..model.transforms import FloatArray
-from ..twin._types import JointCommand, JointState
+from ..twin._types import BaseState, JointCommand, JointState
 from ._config import MaintenanceConfig, load_maintenance_config
 from ._detect import Cusum, Ewma, FrictionWindow
 from ._life import (
@@ -94,6 +101,22 @@ class _Shadow:
 
     def command(self, idx: NDArray[np.intp], q: FloatArray) -> None:
         self.data.ctrl[self.act[idx]] = q
+
+    def resync(self, dq: FloatArray, dv: FloatArray, base: BaseState | None) -> None:
+        """Move the joints by ``dq`` [rad] / ``dv`` [rad/s] and put the base where odometry says."""
+        d = self.data
+        d.qpos[self.qadr] += dq
+        d.qvel[self.vadr] += dv
+        a, v = self.names.free_qpos_adr, self.names.free_qvel_adr
+        if base is not None and a is not None and v is not None:
+            d.qpos[a : a + 3] = base.position
+            d.qpos[a + 3 : a + 7] = base.quat
+            d.qvel[v : v + 3] = base.linear_velocity
+            d.qvel[v + 3 : v + 6] = base.angular_velocity
+        self.mj.mj_forward(self.model, d)
+
+    def position(self) -> FloatArray:
+        return np.asarray(self.data.qpos[self.qadr], dtype=float)
 
     def advance_to(self, t: float) -> None:
         mj, m, d = self.mj, self.model, self.data
@@ -212,6 +235,15 @@ class HealthMonitor:
         self._ewma = Ewma(n, det.ewma_lambda, det.ewma_limit)
         self._lock = threading.Lock()
         self._shadow: _Shadow | None = None
+        self._base: BaseState | None = None
+        """Latest base odometry; when present the shadow is resynchronised (see the module doc)."""
+        self._sync_dq = np.zeros(n)
+        self._sync_dv = np.zeros(n)
+        self._sync_n = 0
+        self._synced_at: float | None = None
+        self._sigma_model = np.zeros(n)
+        """Spread of the window estimates beyond the sensor noise, measured in the baseline [N·m]
+        (model error that changes from window to window, e.g. on a walking robot)."""
         self._pending: list[tuple[NDArray[np.intp], FloatArray]] = []
         self._t0: float | None = None
         self._last: float | None = None
@@ -272,6 +304,14 @@ class HealthMonitor:
             else:
                 self._shadow.command(dst[ok], q[ok])
 
+    def on_base(self, base: BaseState) -> None:
+        """Base odometry of a floating-base robot; from now on the shadow is resynchronised to the
+        measured state every ``detection.resync_period`` (see the module doc)."""
+        if not (all(map(math.isfinite, base.position)) and all(map(math.isfinite, base.quat))):
+            return
+        with self._lock:
+            self._base = base
+
     def on_joint_state(self, js: JointState) -> None:
         """A measured joint state (position [rad], velocity [rad/s], effort [N·m])."""
         with self._lock:
@@ -331,11 +371,29 @@ class HealthMonitor:
         v_s = self._shadow.velocity()
         det = self.config.detection
         moving = (np.abs(v_s) > det.velocity_threshold) & (np.abs(v) > det.velocity_threshold)
+        if self._synced_at is not None and elapsed - self._synced_at < det.resync_mask:
+            moving[:] = False  # the shadow is settling after a resync
         gain = (1.0 + self._kload * np.abs(tau_s) / self._limits) * (1.0 + self._ktemp * (temp - self._tref))
         self._win.update(effort - tau_s, v_s, gain, moving)
+        if self._base is not None and det.resync_period > 0:
+            self._resync(q, v, elapsed)
         while elapsed >= self._next_tick:
             self._next_tick += 1.0 / det.rate
             self._tick(t, elapsed)
+
+    def _resync(self, q: FloatArray, v: FloatArray, elapsed: float) -> None:
+        assert self._shadow is not None
+        self._sync_dq += q - self._shadow.position()
+        self._sync_dv += v - self._shadow.velocity()
+        self._sync_n += 1
+        due = self._synced_at is None or elapsed - self._synced_at >= self.config.detection.resync_period
+        if due:
+            k = float(self._sync_n)
+            self._shadow.resync(self._sync_dq / k, self._sync_dv / k, self._base)
+            self._sync_dq[:] = 0.0
+            self._sync_dv[:] = 0.0
+            self._sync_n = 0
+            self._synced_at = elapsed
 
     def _cycles(self, q: FloatArray) -> None:
         """Rainflow-lite: a half cycle per reversal larger than the hysteresis (0.02 rad)."""
@@ -374,9 +432,9 @@ class HealthMonitor:
         assert self._mu0 is not None and self._sigma0 is not None
         judged = excited & self._monitored
         per_tick = det.window * det.rate  # overlapping windows per independent one
-        sigma = np.sqrt(
-            np.nan_to_num(sd) ** 2 + self._sigma0**2 * per_tick / np.maximum(self._count, per_tick)
-        )
+        sm2 = self._sigma_model**2  # model error that changes between windows, and the reference's
+        ref2 = (self._sigma0**2 + sm2) * per_tick / np.maximum(self._count, per_tick)
+        sigma = np.sqrt(np.nan_to_num(sd) ** 2 + sm2 + ref2)
         sigma = np.maximum(sigma, det.sigma_floor)
         f = self._friction
         z = np.where(judged, (f - self._mu) / sigma, 0.0)
@@ -432,9 +490,13 @@ class HealthMonitor:
             warnings.simplefilter("ignore", RuntimeWarning)
             mu0 = np.nanmean(np.where(ok > 0, base, np.nan), axis=0)
             sd0 = np.nanmedian(np.array(self._base_sd), axis=0)
+            spread = np.nanstd(np.where(ok > 0, base, np.nan), axis=0)
         self._monitored = (frac >= det.min_samples) & np.isfinite(mu0) & np.isfinite(sd0)
         self._mu0 = np.where(self._monitored, mu0, 0.0)
         self._sigma0 = np.maximum(np.where(self._monitored, sd0, det.sigma_floor), det.sigma_floor)
+        self._sigma_model = np.where(
+            self._monitored, np.sqrt(np.maximum(np.nan_to_num(spread) ** 2 - self._sigma0**2, 0.0)), 0.0
+        )
         self._mu = self._mu0.copy()
         self._count = ok.sum(axis=0)
         for i in np.flatnonzero(~self._monitored):
@@ -745,8 +807,8 @@ def analyze_recording(
         def note_command(self, cmd: JointCommand) -> None:
             monitor.on_command(cmd)
 
-        def update_base(self, base: Any) -> None:
-            return None
+        def update_base(self, base: BaseState) -> None:
+            monitor.on_base(base)
 
     source.run(_Feed(), prediction_rate=0.0, keep_predictions=False)  # type: ignore[arg-type]
     if monitor.samples < 2:

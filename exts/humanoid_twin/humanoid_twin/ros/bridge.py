@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DependencyError, TwinError
-from ..twin import DigitalTwin, JointCommand, JointState
+from ..twin import BaseState, DigitalTwin, JointCommand, JointState
 from .config import BridgeConfig, QosConfig
 from .convert import (
     DIAGNOSTIC_OK,
@@ -191,17 +191,21 @@ class TwinBridge:
         # listeners sorted once by what they take (the joint-state callback is a 500 Hz+ hot path)
         self._state_listeners: list[Callable[[JointState], None]] = []
         self._command_listeners: list[Callable[[JointCommand], None]] = []
+        self._base_listeners: list[Callable[[BaseState], None]] = []
         self._value_sources: list[Callable[[], dict[str, float]]] = []
 
     def add_listener(self, listener: Any) -> None:
         """Also feed ``listener`` (e.g. a :class:`~humanoid_twin.maintenance.HealthMonitor`): its
         optional ``on_joint_state(JointState)`` is called for every received joint state after the
-        twin's update (executor thread), ``on_command(JointCommand)`` for every command sent, and the
-        flat ``values()`` it returns join ``/diagnostics`` and the Prometheus metrics."""
+        twin's update (executor thread), ``on_command(JointCommand)`` for every command sent,
+        ``on_base(BaseState)`` for every base odometry message, and the flat ``values()`` it returns
+        join ``/diagnostics`` and the Prometheus metrics."""
         if hasattr(listener, "on_joint_state"):
             self._state_listeners.append(listener.on_joint_state)
         if hasattr(listener, "on_command"):
             self._command_listeners.append(listener.on_command)
+        if hasattr(listener, "on_base"):
+            self._base_listeners.append(listener.on_base)
         if hasattr(listener, "values"):
             self._value_sources.append(listener.values)
 
@@ -455,7 +459,10 @@ class TwinBridge:
     def _on_odometry(self, msg: Any) -> None:
         self._n_base += 1
         try:
-            self.twin.update_base(base_state_from_odometry(msg))
+            base = base_state_from_odometry(msg)
+            self.twin.update_base(base)
+            for on_base in self._base_listeners:
+                on_base(base)
         except Exception:
             self._callback_failed("odometry")
 
