@@ -31,7 +31,9 @@ def _doc_example() -> str:
 def test_defaults_are_a_nominal_noise_free_robot() -> None:
     c = EmulatorConfig()
     assert (c.rate, c.timestep, c.speed, c.clock, c.seed) == (500.0, 0.002, 1.0, "wall", 0)
-    assert c.faults == () and c.truth_file is None and not c.publish_base
+    assert c.faults == () and c.truth_file is None and not c.publish_base and not c.publish_targets
+    with pytest.raises(ConfigError, match="publish_targets must be true or false, got 'yes'"):
+        EmulatorConfig(publish_targets="yes")  # type: ignore[arg-type]
     assert c.noise == SensorNoise(0.0, 0.0, 0.0) and c.latency == Latency(0.0, 0.0, 0.0)
     for name in ("friction", "damping"):
         assert getattr(c.hidden, name).bounds == (0.0, 0.0)

@@ -201,3 +201,26 @@ def test_odometry_reaches_the_twin_and_base_listeners(bridge: TwinBridge) -> Non
     bridge._on_odometry(convert.base_state_to_odometry(sent))
     assert len(seen) == 1
     assert seen[0].position == pytest.approx(sent.position) and seen[0].stamp == pytest.approx(12.5)
+
+
+def test_servo_targets_are_noted_by_the_twin_and_reach_command_listeners(bridge: TwinBridge) -> None:
+    """Targets a robot reports applying itself (``[topics] servo_targets``) count as commands."""
+    import numpy as np
+
+    from humanoid_twin.ros import convert
+    from humanoid_twin.twin import JointCommand, JointState
+
+    got: list[JointCommand] = []
+
+    class Commands:
+        def on_command(self, command: JointCommand) -> None:
+            got.append(command)
+
+    bridge.add_listener(Commands())
+    names = (JOINT_NAMES[3],)
+    msg = convert.joint_state_to_msg(JointState(stamp=3.0, names=names, position=np.array([0.7])))
+    bridge._on_servo_targets(msg)
+    assert len(got) == 1 and got[0].names == names and got[0].position is not None
+    assert got[0].position[0] == pytest.approx(0.7)
+    targets = bridge.twin.get_state().targets
+    assert targets is not None and 0.7 in np.round(np.asarray(targets), 6)

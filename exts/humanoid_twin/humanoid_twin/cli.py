@@ -564,7 +564,8 @@ def maintenance(
         Path | None, typer.Option("--config", "-c", help="Maintenance TOML (default: the bundled one).")
     ] = None,
     session_config: Annotated[
-        Path | None, typer.Option(help="Session TOML for --live (robot, topics).")
+        Path | None,
+        typer.Option(help="Session TOML (robot, topics) for --live and the recorded topics."),
     ] = None,
     duration: Annotated[float | None, typer.Option(help="--live: stop after this many seconds.")] = None,
     walking: Annotated[
@@ -587,8 +588,11 @@ def maintenance(
         if walking and recording is not None:
             mcfg = load_maintenance_config(config).for_walking()
         if recording is not None:
+            from .session import load_session_config
+
+            topics = load_session_config(session_config).bridge if session_config is not None else None
             with console.status(f"analysing {recording}"):
-                report = analyze_recording(recording, mcfg)
+                report = analyze_recording(recording, mcfg, topics=topics)
         else:
             report = _live_maintenance(config, session_config, duration, walking=walking)
         t = Table(title=f"maintenance schedule ({report.source}, {report.duration:.0f} s analysed)")

@@ -275,6 +275,9 @@ class Topics:
     """Subscribed ``sensor_msgs/JointState`` (position targets by name)."""
     base_pose: str = "base_pose"
     """Published base pose when :attr:`EmulatorConfig.publish_base` is on."""
+    joint_targets: str = "joint_targets"
+    """Published ``sensor_msgs/JointState`` (the servo position targets the robot applies: its own
+    gait with balance feedback and the commands) when :attr:`EmulatorConfig.publish_targets` is on."""
     clock: str = "/clock"
     """Published ``rosgraph_msgs/Clock`` when :attr:`EmulatorConfig.clock` is ``sim``."""
 
@@ -307,6 +310,9 @@ class EmulatorConfig:
     gains — needs the ``[walk]`` extra. Commands on ``joint_command`` are applied on top."""
     publish_base: bool = False
     """Also publish the floating base pose (odometry) on :attr:`Topics.base_pose`; default off."""
+    publish_targets: bool = False
+    """Also publish the servo targets it applies on :attr:`Topics.joint_targets`, stamped with the
+    time they take effect (a robot walking on its own: the twin's shadow needs them); default off."""
     truth_file: Path | None = None
     """Where to write the truth JSON at start; None = do not write it."""
     domain_id: int | None = None
@@ -336,8 +342,9 @@ class EmulatorConfig:
             raise ConfigError(f"clock {self.clock!r} is not one of 'wall', 'sim'")
         if self.speed != 1.0 and self.clock != "sim":
             raise ConfigError(f"speed {self.speed!r} ≠ 1 needs clock = 'sim' (stamps from /clock)")
-        if not isinstance(self.publish_base, bool):
-            raise ConfigError(f"publish_base must be true or false, got {self.publish_base!r}")
+        for flag in ("publish_base", "publish_targets"):
+            if not isinstance(getattr(self, flag), bool):
+                raise ConfigError(f"{flag} must be true or false, got {getattr(self, flag)!r}")
         if self.truth_file is not None:
             object.__setattr__(self, "truth_file", Path(self.truth_file))
         if self.domain_id is not None and (

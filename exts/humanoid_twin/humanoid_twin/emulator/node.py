@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DependencyError, TwinError
+from ..twin._types import JointState, frozen_array
 from .config import EmulatorConfig
 from .plant import EmulatedRobot, random_streams
 
@@ -150,6 +151,11 @@ def run_emulator(
         odom_pub = (
             node.create_publisher(convert.Odometry, topics.base_pose, qos) if config.publish_base else None
         )
+        targets_pub = (
+            node.create_publisher(JointStateMsg, topics.joint_targets, qos)
+            if config.publish_targets
+            else None
+        )
 
         def on_command(msg: Any) -> None:
             inbox.append(msg)
@@ -190,6 +196,7 @@ def run_emulator(
             odom_pub,
             ClockMsg,
             motion,
+            targets_pub,
         )
     finally:
         spinning.clear()
@@ -236,11 +243,12 @@ def _loop(
     odom_pub: Any,
     clock_msg: Any,
     motion: Callable[..., tuple[Sequence[str], Any]] | None = None,
+    targets_pub: Any = None,
 ) -> EmulatorSummary:
     from ._network import DelayLine
 
     _, _, net_rng = random_streams(config.seed)
-    line: DelayLine[tuple[Any, Any]] = DelayLine(config.latency, net_rng)
+    line: DelayLine[tuple[Any, Any, Any]] = DelayLine(config.latency, net_rng)
     period = 1.0 / config.rate
     speed = config.speed
     t0 = robot.time
@@ -274,6 +282,13 @@ def _loop(
                 names, targets = motion(robot.time, robot.base_state())  # balance on the IMU
                 robot.command(names, targets)
             _apply_commands(robot, inbox, counters, convert)
+            applied = None
+            if targets_pub is not None:  # what the servos get from now to the next tick
+                applied = JointState(
+                    stamp=epoch + robot.time,
+                    names=robot.joint_names,
+                    position=frozen_array(list(robot.targets.values())),
+                )
             robot.advance_to(t_tick)
             sample = robot.measure()
             samples += 1
@@ -284,9 +299,12 @@ def _loop(
                 sample = _restamp(sample, epoch)
                 if base is not None:
                     base = _restamp(base, epoch)
-            line.send(robot.time, (convert.joint_state_to_msg(sample), base))
+            targets_msg = None if applied is None else convert.joint_state_to_msg(applied)
+            line.send(robot.time, (convert.joint_state_to_msg(sample), base, targets_msg))
             tick += 1
-        for msg, base in line.pop_due(t_next + eps):
+        for msg, base, targets_msg in line.pop_due(t_next + eps):
+            if targets_msg is not None:  # before the state measured under them
+                targets_pub.publish(targets_msg)
             js_pub.publish(msg)
             published += 1
             if base is not None:

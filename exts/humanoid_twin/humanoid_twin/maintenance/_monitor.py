@@ -28,7 +28,7 @@ from collections import deque
 from collections.abc import Mapping
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -58,6 +58,9 @@ from ._report import (
     due_date,
     now_iso,
 )
+
+if TYPE_CHECKING:
+    from ..ros.config import BridgeConfig
 
 __all__ = ["HealthMonitor", "analyze_recording"]
 
@@ -780,8 +783,12 @@ def analyze_recording(
     robot: RobotModel | None = None,
     options: ImportOptions | None = None,
     planned: LoadCollective | None = None,
+    topics: BridgeConfig | None = None,
 ) -> MaintenanceReport:
     """Replay a recording (MCAP or rosbag2) through a :class:`HealthMonitor`; returns its report.
+
+    ``topics``: the session's bridge config, whose ``[topics]`` say where joint states, commands,
+    servo targets and base odometry were recorded (default: the bridge defaults, no odometry).
 
     Raises:
         MaintenanceError: the recording has no joint states (or none with effort).
@@ -792,7 +799,7 @@ def analyze_recording(
 
     monitor = HealthMonitor(robot, config, options=options)
     try:
-        source = ReplaySource(path)
+        source = ReplaySource(path, topics)
     except RecordingError as err:
         raise MaintenanceError(f"{err}; maintenance needs joint states with effort") from err
 

@@ -35,6 +35,7 @@ from .convert import (
     DIAGNOSTIC_WARN,
     base_state_from_odometry,
     diagnostics_from_values,
+    joint_command_from_msg,
     joint_command_to_msg,
     joint_state_from_msg,
     prediction_to_joint_state,
@@ -341,6 +342,10 @@ class TwinBridge:
             node.create_subscription(
                 Odometry, topics.base_odometry, self._on_odometry, qos_profile(qos.base_odometry)
             )
+        if topics.servo_targets:
+            node.create_subscription(
+                JointStateMsg, topics.servo_targets, self._on_servo_targets, qos_profile(qos.servo_targets)
+            )
         self._cmd_pub = node.create_publisher(
             JointStateMsg, topics.joint_command, qos_profile(qos.joint_command)
         )
@@ -378,6 +383,7 @@ class TwinBridge:
             "predictions": "sensor_msgs/msg/JointState",
             "predicted_trajectory": "trajectory_msgs/msg/JointTrajectory",
             "base_odometry": "nav_msgs/msg/Odometry",
+            "servo_targets": "sensor_msgs/msg/JointState",
             "diagnostics": "diagnostic_msgs/msg/DiagnosticArray",
             "clock": "rosgraph_msgs/msg/Clock",
         }
@@ -465,6 +471,15 @@ class TwinBridge:
                 on_base(base)
         except Exception:
             self._callback_failed("odometry")
+
+    def _on_servo_targets(self, msg: JointStateMsg) -> None:
+        try:
+            command = joint_command_from_msg(msg)
+            self.twin.note_command(command)
+            for on_command in self._command_listeners:
+                on_command(command)
+        except Exception:
+            self._callback_failed("servo targets")
 
     def _set_stale(self, stale: bool) -> None:
         self._stale = stale

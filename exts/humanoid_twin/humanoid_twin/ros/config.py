@@ -72,6 +72,10 @@ class TopicsConfig:
     """The whole predicted rollout (``trajectory_msgs/JointTrajectory``); "" disables."""
     base_odometry: str = ""
     """Floating-base pose/twist in (``nav_msgs/Odometry``); "" → the twin keeps its own base."""
+    servo_targets: str = ""
+    """Position targets the robot reports applying in (``sensor_msgs/JointState``, e.g. the
+    emulator's ``joint_targets``: a robot walking on its own); each is noted by the twin like a sent
+    command and passed to the command listeners; "" disables."""
     diagnostics: str = "/diagnostics"
     """Analytics out (``diagnostic_msgs/DiagnosticArray``, 1 Hz)."""
     clock: str = "/clock"
@@ -109,6 +113,7 @@ class QosProfiles:
     predictions: QosConfig = field(default_factory=lambda: QosConfig(depth=10))
     predicted_trajectory: QosConfig = field(default_factory=lambda: QosConfig(depth=10))
     base_odometry: QosConfig = field(default_factory=lambda: QosConfig(depth=1000))
+    servo_targets: QosConfig = field(default_factory=lambda: QosConfig(depth=1000))
     diagnostics: QosConfig = field(default_factory=lambda: QosConfig(depth=10))
     clock: QosConfig = field(default_factory=lambda: QosConfig(reliability="best_effort", depth=1))
 

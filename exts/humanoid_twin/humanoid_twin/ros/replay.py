@@ -108,6 +108,7 @@ class ReplaySource:
         """Topic → message type found in the recording."""
         self.joint_states_topic = self._find(t.joint_states, required=True)
         self.command_topic = self._find(t.joint_command)
+        self.targets_topic = self._find(t.servo_targets) if t.servo_targets else None
         self.base_topic = self._find(t.base_odometry) if t.base_odometry else None
 
     def _find(self, name: str, required: bool = False) -> str | None:
@@ -149,7 +150,7 @@ class ReplaySource:
         h = self.config.sync.prediction_horizon if horizon is None else horizon
         period = 1.0 / rate if rate > 0 else math.inf
         paced = 0 < speed < math.inf
-        wanted = {self.joint_states_topic, self.command_topic, self.base_topic} - {None}
+        wanted = {self.joint_states_topic, self.command_topic, self.targets_topic, self.base_topic} - {None}
         from sensor_msgs.msg import JointState as JointStateMsg
 
         odom_cls: Any = message_class("nav_msgs/msg/Odometry") if self.base_topic else None
@@ -185,7 +186,7 @@ class ReplaySource:
                 result.joint_states += 1
                 if twin.update(joint_state_from_msg(msg, t, strict=False)).accepted:
                     result.accepted += 1
-            elif m.topic == self.command_topic:
+            elif m.topic == self.command_topic or m.topic == self.targets_topic:
                 cmd = joint_command_from_msg(deserialize_message(m.data, JointStateMsg))
                 try:
                     twin.note_command(cmd)
