@@ -1,8 +1,10 @@
 """Predictive-maintenance bench: emulated sessions (no DDS, faster than real time) scored against the
-emulator's truth. Motion: the periodic exercise routine (squat + sway + torso/neck turns + arm swings,
-``humanoid_twin.maintenance._exercise``), not walking. Sensor noise and hidden offsets as below.
+emulator's truth. Motions: the periodic exercise routine (squat + sway + torso/neck turns + arm swings,
+``humanoid_twin.maintenance._exercise``) and walking straight ahead (below). Sensor noise and hidden
+offsets as below.
 
-    python bench/maintenance_bench.py [--nominal-hours 1.0] [--nominal-seeds 21 22] [--jobs 2] [--write]
+    python bench/maintenance_bench.py [--nominal-hours 1.0] [--walk-hours 1.0] [--nominal-seeds 21 22]
+        [--no-exercise] [--jobs 2] [--write] [--from-json bench/out/maintenance_bench.json]
 
 Reports, for a 20 % friction step on every actuated joint (one session per joint, onset from the truth
 file): detection delay, the friction change the monitor estimated against the true step, the noise of
@@ -30,18 +32,11 @@ from typing import Any
 
 from humanoid_twin.control import WALK_OPTIONS
 from humanoid_twin.control.emulator_motion import EmulatorWalk, walk_targets
-from humanoid_twin.emulator import EmulatedRobot, EmulatorConfig
+from humanoid_twin.emulator import TYPICAL_CONFIG_PATH, EmulatedRobot, EmulatorConfig, typical_config
 from humanoid_twin.maintenance import HealthMonitor, load_maintenance_config
 from humanoid_twin.maintenance._exercise import run_exercise
 
-HIDDEN = {
-    "friction": {"uniform": [0.0, 0.1]},
-    "damping": {"uniform": [0.0, 0.2]},
-    "armature_scale": {"normal": [1.0, 0.05]},
-    "mass_scale": {"normal": [1.0, 0.03]},
-    "strength_scale": {"uniform": [0.95, 1.05]},
-}
-NOISE = {"position": 0.0005, "velocity": 0.01, "effort": 0.2}
+NOISE = typical_config().noise
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 HEADING = "## Predictive maintenance"
 ONSET = 30.0
@@ -56,7 +51,7 @@ LEG = ("hip_roll", "hip_pitch", "knee", "ankle_pitch", "ankle_roll")
 
 
 def robot(seed: int, faults: list[dict[str, object]], *, walking: bool = False) -> EmulatedRobot:
-    config = EmulatorConfig.from_dict({"seed": seed, "hidden": HIDDEN, "noise": NOISE, "faults": faults})
+    config = typical_config(seed, faults)
     return EmulatedRobot(config, options=WALK_OPTIONS) if walking else EmulatedRobot(config)
 
 
@@ -313,9 +308,9 @@ def write_docs(out: dict[str, Any]) -> None:
         HEADING,
         "",
         "`python bench/maintenance_bench.py --write` (emulator in-process, 500 Hz, sensor noise σ_τ "
-        f"{NOISE['effort']} N·m / σ_q {NOISE['position']} rad / σ_v {NOISE['velocity']} rad/s, hidden "
-        "friction/damping/mass/armature/strength offsets; motion: the periodic exercise routine, **not "
-        "walking** — see docs/maintenance.md). "
+        f"{NOISE.effort} N·m / σ_q {NOISE.position} rad / σ_v {NOISE.velocity} rad/s, hidden "
+        f"friction/damping/mass/armature/strength offsets of {TYPICAL_CONFIG_PATH.name}; motion: the "
+        "periodic exercise routine; walking in the next subsection — see docs/maintenance.md). "
         f"A +20 % step of the true friction at {ONSET:.0f} s on one joint per session (seed 100 + joint "
         f"index), {STEP_DURATION:.0f} s each. Δf: the friction change the monitor estimated vs the true "
         "step; σ: standard deviation of one window estimate (from the effort noise).",

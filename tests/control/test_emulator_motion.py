@@ -84,16 +84,9 @@ def test_balance_gains_are_validated() -> None:
 def test_balance_keeps_the_emulated_robot_with_hidden_offsets_walking(robot: RobotModel) -> None:
     """Seed 21's hidden offsets topple the open-loop lap at ≈ 34.5 s; with the ankle feedback on the
     measured base it keeps walking (docs/walking.md)."""
-    from humanoid_twin.emulator import EmulatedRobot, EmulatorConfig
+    from humanoid_twin.emulator import EmulatedRobot, typical_config
 
-    hidden = {
-        "friction": {"uniform": [0.0, 0.1]},
-        "damping": {"uniform": [0.0, 0.2]},
-        "armature_scale": {"normal": [1.0, 0.05]},
-        "mass_scale": {"normal": [1.0, 0.03]},
-        "strength_scale": {"uniform": [0.95, 1.05]},
-    }
-    emu = EmulatedRobot(EmulatorConfig.from_dict({"seed": 21, "hidden": hidden}), options=WALK_OPTIONS)
+    emu = EmulatedRobot(typical_config(21), options=WALK_OPTIONS)
     f = walk_targets(model=robot, initial=dict(emu.pose))
     t = 0.0
     while t < 45.0:

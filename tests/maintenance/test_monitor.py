@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from humanoid_twin.emulator import EmulatedRobot, EmulatorConfig
+from humanoid_twin.emulator import EmulatedRobot, typical_config
 from humanoid_twin.errors import ConfigError
 from humanoid_twin.maintenance import (
     HealthMonitor,
@@ -19,24 +19,15 @@ from humanoid_twin.maintenance import (
 from humanoid_twin.maintenance._exercise import run_exercise
 from humanoid_twin.maintenance._report import REPORT_FILE, SCHEDULE_FILE
 
-HIDDEN = {
-    "friction": {"uniform": [0.0, 0.1]},
-    "damping": {"uniform": [0.0, 0.2]},
-    "armature_scale": {"normal": [1.0, 0.05]},
-    "mass_scale": {"normal": [1.0, 0.03]},
-    "strength_scale": {"uniform": [0.95, 1.05]},
-}
-NOISE = {"position": 0.0005, "velocity": 0.01, "effort": 0.2}
 FAULTY = "right_knee"
 ONSET = 30.0  # after the baseline (5 s warm-up + 20 s)
 
 
 @pytest.fixture(scope="module")
 def faulty_run() -> tuple[HealthMonitor, EmulatedRobot]:
-    cfg = {"seed": 3, "hidden": HIDDEN, "noise": NOISE}
-    friction = EmulatedRobot(EmulatorConfig.from_dict(cfg)).truth().joints[FAULTY].friction
+    friction = EmulatedRobot(typical_config(3)).truth().joints[FAULTY].friction
     fault = {"kind": "friction_growth", "joint": FAULTY, "start": ONSET, "magnitude": 0.2 * friction}
-    robot = EmulatedRobot(EmulatorConfig.from_dict({**cfg, "faults": [fault]}))
+    robot = EmulatedRobot(typical_config(3, [fault]))
     monitor = HealthMonitor()
     run_exercise(robot, monitor, ONSET + 12.0)
     return monitor, robot
@@ -159,7 +150,8 @@ def test_recording_without_joint_states_is_one_line_error(tmp_path: Path) -> Non
 def test_walking_settings_keep_the_rest() -> None:
     base = load_maintenance_config()
     walk = base.for_walking()
-    assert (walk.detection.warmup, walk.detection.baseline, walk.detection.min_motion) == (10.0, 40.0, 0.5)
+    d = walk.detection
+    assert (d.warmup, d.baseline, d.min_motion, d.cusum_k) == (10.0, 40.0, 0.5, 4.0)
     assert walk.detection.window == base.detection.window and walk.joints == base.joints
 
 
@@ -170,9 +162,7 @@ def _walk(odometry: bool, seconds: float) -> tuple[HealthMonitor, EmulatedRobot]
     from humanoid_twin.control import WALK_OPTIONS
     from humanoid_twin.control.emulator_motion import EmulatorWalk, walk_targets
 
-    robot = EmulatedRobot(
-        EmulatorConfig.from_dict({"seed": 21, "hidden": HIDDEN, "noise": NOISE}), options=WALK_OPTIONS
-    )
+    robot = EmulatedRobot(typical_config(21), options=WALK_OPTIONS)
     targets = walk_targets(EmulatorWalk(straight=True), initial=dict(robot.pose))
 
     def motion(t: float) -> dict[str, float]:

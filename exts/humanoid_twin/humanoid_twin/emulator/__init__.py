@@ -10,6 +10,9 @@ from .config import (
     FAULT_KINDS as FAULT_KINDS,
 )
 from .config import (
+    TYPICAL_CONFIG_PATH as TYPICAL_CONFIG_PATH,
+)
+from .config import (
     EmulatorConfig as EmulatorConfig,
 )
 from .config import (
@@ -33,6 +36,9 @@ from .config import (
 from .config import (
     load_emulator_config as load_emulator_config,
 )
+from .config import (
+    typical_config as typical_config,
+)
 from .node import (
     EmulatorSummary as EmulatorSummary,
 )
@@ -54,6 +60,7 @@ from .plant import (
 
 __all__ = [
     "FAULT_KINDS",
+    "TYPICAL_CONFIG_PATH",
     "EmulatedRobot",
     "EmulatorConfig",
     "EmulatorSummary",
@@ -68,4 +75,5 @@ __all__ = [
     "Truth",
     "load_emulator_config",
     "run_emulator",
+    "typical_config",
 ]

@@ -8,8 +8,9 @@ Joint and link names are checked later, against the robot, by
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
@@ -371,6 +372,19 @@ class EmulatorConfig:
     def from_toml(cls, path: str | Path) -> EmulatorConfig:
         """Read a TOML file; relative ``truth_file`` paths resolve against the file's folder."""
         return load_emulator_config(path)
+
+
+TYPICAL_CONFIG_PATH: Path = Path(__file__).resolve().parents[2] / "data" / "emulator_typical.toml"
+"""Hidden offsets and sensor noise of a robot a little off its datasheet (the maintenance bench's)."""
+
+
+def typical_config(seed: int = 0, faults: Sequence[Mapping[str, Any]] = ()) -> EmulatorConfig:
+    """:data:`TYPICAL_CONFIG_PATH` with ``seed`` (which picks the hidden draws and the noise) and a
+    fault schedule (``[[faults]]`` tables as dicts)."""
+    base = load_emulator_config(TYPICAL_CONFIG_PATH)
+    return dataclasses.replace(
+        base, seed=seed, faults=EmulatorConfig.from_dict({"faults": list(faults)}, source="faults").faults
+    )
 
 
 def load_emulator_config(path: str | Path) -> EmulatorConfig:
