@@ -4,6 +4,7 @@ emulator's truth. Motions: the periodic exercise routine (squat + sway + torso/n
 offsets as below.
 
     python bench/maintenance_bench.py [--nominal-hours 1.0] [--walk-hours 1.0] [--nominal-seeds 21 22]
+        [--walk-seeds 21 22 23 24]
         [--no-exercise] [--jobs 2] [--write] [--from-json bench/out/maintenance_bench.json]
 
 Reports, for a 20 % friction step on every actuated joint (one session per joint, onset from the truth
@@ -208,6 +209,7 @@ def main() -> None:
     ap.add_argument("--nominal-hours", type=float, default=1.0)
     ap.add_argument("--nominal-seeds", type=int, nargs="+", default=[21, 22])
     ap.add_argument("--walk-hours", type=float, default=1.0, help="nominal walking sessions (0: none)")
+    ap.add_argument("--walk-seeds", type=int, nargs="+", default=[21, 22, 23, 24])
     ap.add_argument("--no-exercise", action="store_true", help="walking only")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--write", action="store_true")
@@ -219,7 +221,7 @@ def main() -> None:
     joints = EmulatedRobot(EmulatorConfig.from_dict({"seed": 0})).joint_names
     jobs: list[tuple[str, tuple[Any, ...]]] = []
     if args.walk_hours > 0:
-        jobs += [("nominal", (args.walk_hours, s, True)) for s in args.nominal_seeds]
+        jobs += [("nominal", (args.walk_hours, s, True)) for s in args.walk_seeds]
         legs = [f"{side}_{j}" for side in ("left", "right") for j in LEG]
         jobs += [("walk_step", (j, 200 + k)) for k, j in enumerate(legs)]
     if not args.no_exercise:

@@ -152,6 +152,9 @@ class DetectionConfig:
     alarm) after the baseline, with this memory [s]; 0 = the baseline only."""
     track_limit: float = 2.5
     """Only estimates with z below this update the reference [-]."""
+    max_model_spread: float = 0.1
+    """A joint whose model-error spread (σ_model, from the baseline) exceeds this fraction of its
+    reference friction is not monitored: a rise of that order could not be told from it [-]."""
     resync_period: float = 0.1
     """With base odometry (a walking robot), the shadow model is reset to the measured state this
     often [s] (base from odometry, joints by their mean offset since the last resync); 0 = never."""
@@ -182,6 +185,7 @@ class DetectionConfig:
         _check("memory", self.memory, low=0.0)
         _check("isolation", self.isolation, low=0.0, high=1.0)
         _check("resync_period", self.resync_period, low=0.0)
+        _check("max_model_spread", self.max_model_spread, positive=True)
         _check("resync_mask", self.resync_mask, low=0.0)
         if self.window * self.rate < 1.0:
             _check("window", self.window, low=1.0 / self.rate)

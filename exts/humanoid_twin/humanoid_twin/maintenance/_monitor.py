@@ -507,9 +507,20 @@ class HealthMonitor:
                 f"not monitored: moved at least {det.min_motion:g} s each way in {frac[i]:.0%} of the "
                 f"baseline windows (needs {det.min_samples:.0%})"
             )
+        # a joint whose estimate the model error moves by a sizeable part of its friction cannot tell
+        # a friction rise of that size from the model error (walking: hip pitch, knees)
+        ref = self._reference_friction()
+        blurred = self._monitored & (self._sigma_model > det.max_model_spread * ref)
+        for i in np.flatnonzero(blurred):
+            self._notes[i] = (
+                f"not monitored: the model error moves its friction estimate by ±{self._sigma_model[i]:.3f} "
+                f"N·m ({self._sigma_model[i] / ref[i]:.0%} of its friction, limit "
+                f"{det.max_model_spread:.0%}) in this motion"
+            )
+        self._monitored &= ~blurred
         if (~self._monitored).any():
             _log.info(
-                "friction drift not monitored (too little motion): %s",
+                "friction drift not monitored (too little motion or too much model error): %s",
                 ", ".join(self.joint_names[i] for i in np.flatnonzero(~self._monitored)),
             )
 
