@@ -119,6 +119,7 @@ def test_default_config_resolves_patterns() -> None:
         ("[detection]\nwindow = 8\nbaseline = 4\n", r"baseline must be ≥ 8, got 4"),
         ("[other]\n", r"unknown table 'other'"),
         ("[detection]\nresync_period = -0.1\n", r"resync_period must be ≥ 0, got -0.1"),
+        ("[detection]\nmax_model_spread = 0\n", r"max_model_spread must be > 0, got 0"),
     ],
 )
 def test_bad_config_is_one_line_error(tmp_path: Path, text: str, match: str) -> None:
@@ -195,7 +196,10 @@ def test_walking_robot_with_odometry_keeps_the_shadow_on_it() -> None:
             assert monitor.alarms == []
             legs = [i for i, n in enumerate(monitor.joint_names) if n.endswith(("knee", "ankle_roll"))]
             assert all(monitor._monitored[i] for i in legs)
-            # walking model error spreads the hip estimates well beyond the effort noise
+            # walking model error spreads the hip estimates well beyond the effort noise, by more
+            # than max_model_spread of their friction: not monitored, and the report says why
             hips = [monitor.joint_names.index(f"{side}_hip_pitch") for side in ("left", "right")]
             assert all(monitor._sigma_model[i] > 2 * monitor._sigma0[i] for i in hips)
+            assert not any(monitor._monitored[i] for i in hips)
+            assert "model error moves its friction estimate" in monitor.report().joint("left_hip_pitch").note
     assert gaps[True] < 0.02 < gaps[False], gaps
