@@ -144,6 +144,11 @@ def test_demo_records_and_replays_deterministically(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     schedule = json.loads((tmp_path / "maint" / "maintenance_schedule.json").read_text())
     assert {j["joint"] for j in schedule["joints"]} >= {"left_knee", "right_knee"}
+    # the walking settings: 20 s is shorter than their warm-up + baseline, so nothing is judged yet
+    r = cli("maintenance", str(out / "demo.mcap"), "--walking", "--out", str(tmp_path / "maint_walk"))
+    assert r.returncode == 0, r.stderr
+    walk = json.loads((tmp_path / "maint_walk" / "maintenance_schedule.json").read_text())
+    assert not any(j["monitored"] for j in walk["joints"])
 
 
 def test_whatif_ready_scenario_writes_report(tmp_path: Path) -> None:
@@ -157,6 +162,12 @@ def test_whatif_unknown_scenario_lists_ready_ones(tmp_path: Path) -> None:
     r = cli("whatif", "fly_to_the_moon")
     assert r.returncode == 1
     assert "shelf_reach" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_emulate_walks_one_way_only() -> None:
+    r = cli("emulate", "--walk", "--walk-straight")
+    assert r.returncode == 2 and "--walk and --walk-straight exclude each other" in r.stderr
+    assert "Traceback" not in r.stderr
 
 
 def test_maintenance_needs_one_source(tmp_path: Path) -> None:

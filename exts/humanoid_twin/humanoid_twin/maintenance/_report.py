@@ -208,7 +208,9 @@ class MaintenanceReport:
         ]
         for j in self.joints:
             if j.friction is None:
-                fr = "– (not excited)" if j.note.startswith("not monitored") else "–"
+                fr = "–"
+                if j.note.startswith("not monitored"):
+                    fr = "– (model error)" if "model error" in j.note else "– (not excited)"
             else:
                 fr = f"{j.friction:.3f} ({(j.friction_rise or 0.0):+.0%})"
             rul = j.rul_friction if j.rul_friction is not None else j.rul_life
