@@ -233,15 +233,15 @@ class MaintenanceConfig:
 
     def for_walking(self) -> MaintenanceConfig:
         """The same config with the detection settings for a walking robot (docs/maintenance.md):
-        ``warmup`` ≥ 10 s (the gait's start), ``baseline`` ≥ 40 s (the walking model error varies
-        over seconds; its spread is measured in the baseline), ``min_motion`` ≤ 0.5 s (hip and
+        ``warmup`` ≥ 10 s (the gait's start), ``baseline`` ≥ 120 s (the walking model error wanders
+        over minutes; its spread is measured in the baseline), ``min_motion`` ≤ 0.5 s (hip and
         ankle pitch move one way for only ≈ 0.2 s per 1 s stride) and ``cusum_k`` ≥ 4 (the walking
         model error also wanders over minutes, beyond the baseline's spread)."""
         d = self.detection
         walking = replace(
             d,
             warmup=max(d.warmup, 10.0),
-            baseline=max(d.baseline, 40.0),
+            baseline=max(d.baseline, 120.0),
             min_motion=min(d.min_motion, 0.5),
             cusum_k=max(d.cusum_k, 4.0),
         )
