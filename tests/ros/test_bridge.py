@@ -99,7 +99,10 @@ def test_stale_within_100ms_and_recovers(procs: Procs, bridge: TwinBridge) -> No
     assert stale_at - killed < 0.100 + 0.030
     assert bridge.status().stale_events == 1
     _publish(procs, bridge, "--rate", "200", "--count", "50")
-    assert bridge.status().recoveries == 1
+    # recovered (the burst's end makes it stale again; on a loaded machine a > 50 ms gap inside the
+    # burst may add another stale/recover pair, so the counts are lower bounds)
+    status = bridge.status()
+    assert status.recoveries >= 1 and status.stale_events >= status.recoveries
     assert [s for s, _ in events][:3] == [False, True, False]  # first data, stale, recovered
 
 
