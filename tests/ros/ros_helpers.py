@@ -9,6 +9,10 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from humanoid_twin.ros.config import BridgeConfig
 
 HERE = Path(__file__).parent
 
@@ -67,3 +71,14 @@ def wait_for(predicate: Callable[[], bool], timeout: float, period: float = 0.01
             return True
         time.sleep(period)
     return bool(predicate())
+
+
+def bridge_config(domain: int, tag: str, **topics: str) -> BridgeConfig:
+    """A bridge config on ``domain`` with a free Prometheus port and topic names under ``tag`` (other
+    jobs on this machine may share the domain id); ``topics`` adds or replaces names."""
+    from humanoid_twin.ros.config import BridgeConfig
+
+    names = {k: f"{tag}/{k}" for k in ("joint_states", "diagnostics", "joint_command")}
+    return BridgeConfig().with_overrides(
+        ros={"domain_id": domain}, prometheus={"port": 0}, topics={**names, **topics}
+    )

@@ -11,11 +11,10 @@ import pytest
 
 pytestmark = pytest.mark.ros
 
-from ros_helpers import Procs, wait_for  # noqa: E402
+from ros_helpers import Procs, bridge_config, wait_for  # noqa: E402
 
 from humanoid_twin.robots.humanoid import JOINT_NAMES, STANDING_OPTIONS, load_humanoid  # noqa: E402
 from humanoid_twin.ros.bridge import TwinBridge  # noqa: E402
-from humanoid_twin.ros.config import BridgeConfig  # noqa: E402
 from humanoid_twin.twin import DigitalTwin  # noqa: E402
 
 NAMES = ",".join(JOINT_NAMES[:6])
@@ -31,16 +30,7 @@ def bridge(model, ros_domain: int) -> Iterator[TwinBridge]:  # type: ignore[no-u
     twin = DigitalTwin(model, options=STANDING_OPTIONS)
     # unique topic names too: other jobs on this machine may share the domain id
     tag = f"t{os.getpid()}_{ros_domain}"
-    cfg = BridgeConfig().with_overrides(
-        ros={"domain_id": ros_domain},
-        prometheus={"port": 0},
-        topics={
-            "joint_states": f"{tag}/joint_states",
-            "diagnostics": f"{tag}/diagnostics",
-            "joint_command": f"{tag}/joint_command",
-        },
-    )
-    with TwinBridge(twin, cfg) as b:
+    with TwinBridge(twin, bridge_config(ros_domain, tag)) as b:
         yield b
 
 

@@ -17,11 +17,12 @@ pytestmark = [pytest.mark.ros, pytest.mark.slow]
 pytest.importorskip("placo")
 pytest.importorskip("nav_msgs.msg")
 
+from ros_helpers import bridge_config  # noqa: E402
+
 from humanoid_twin.control import WALK_OPTIONS  # noqa: E402
 from humanoid_twin.maintenance import HealthMonitor, load_maintenance_config  # noqa: E402
 from humanoid_twin.robots.humanoid import load_humanoid  # noqa: E402
 from humanoid_twin.ros.bridge import TwinBridge  # noqa: E402
-from humanoid_twin.ros.config import BridgeConfig  # noqa: E402
 from humanoid_twin.twin import DigitalTwin, JointCommand  # noqa: E402
 
 SECONDS = 12.0  # emulator time, real time
@@ -45,17 +46,8 @@ def test_live_monitor_follows_a_robot_walking_on_its_own(tmp_path: Path, ros_dom
     )
     model = load_humanoid()
     twin = DigitalTwin(model, options=WALK_OPTIONS)
-    cfg = BridgeConfig().with_overrides(
-        ros={"domain_id": ros_domain},
-        prometheus={"port": 0},
-        topics={
-            "joint_states": f"{tag}/joint_states",
-            "base_odometry": f"{tag}/base_pose",
-            "servo_targets": f"{tag}/joint_targets",
-            "joint_command": f"{tag}/joint_command",
-            "diagnostics": f"{tag}/diagnostics",
-        },
-    )
+    odometry, targets_topic = f"{tag}/base_pose", f"{tag}/joint_targets"
+    cfg = bridge_config(ros_domain, tag, base_odometry=odometry, servo_targets=targets_topic)
     monitor = HealthMonitor(model, load_maintenance_config().for_walking(), options=WALK_OPTIONS)
     with TwinBridge(twin, cfg) as bridge:
         bridge.add_listener(monitor)
