@@ -83,21 +83,29 @@ class Demo:
         Raises:
             TwinError: the emulator exits or nothing arrives within ``wait`` seconds.
         """
-        from .ros.config import BridgeConfig, PrometheusConfig
+        from .ros.config import BridgeConfig, PrometheusConfig, TopicsConfig
 
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self.domain_id = ensure_local_ros(self.domain_id)
         env = dict(os.environ)
         self._log = self.emulator_log.open("wb")
+        args = ["--truth", str(self.truth)]
+        topics = TopicsConfig()
+        if self.walk:  # a robot walking on its own reports its base and the targets it applies
+            emu = self.out_dir / "emulator.toml"
+            emu.write_text('motion = "walk"\npublish_base = true\npublish_targets = true\n', encoding="utf-8")
+            args += ["--config", str(emu)]
+            topics = TopicsConfig(base_odometry="base_pose", servo_targets="joint_targets")
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "humanoid_twin.emulator", "--truth", str(self.truth)]
-            + (["--walk"] if self.walk else []),
+            [sys.executable, "-m", "humanoid_twin.emulator", *args],
             stdin=subprocess.DEVNULL,
             stdout=self._log,
             stderr=subprocess.STDOUT,
             env=env,
         )
-        bridge = BridgeConfig(prometheus=PrometheusConfig(enabled=True, host="127.0.0.1", port=0))
+        bridge = BridgeConfig(
+            topics=topics, prometheus=PrometheusConfig(enabled=True, host="127.0.0.1", port=0)
+        )
         robot = RobotConfig()
         if self.walk:  # the twin models the robot with the gains it walks with
             from .control import WALK_OPTIONS
