@@ -76,7 +76,7 @@ def test_the_emulated_robot_walks(robot: RobotModel, lap: WalkPlan) -> None:
 def test_balance_gains_are_validated() -> None:
     from humanoid_twin.control.balance import AnkleBalance
 
-    with pytest.raises(ConfigError, match="balance kp must be a finite number ≥ 0, got -1"):
+    with pytest.raises(ConfigError, match="balance kp must be ≥ 0, got -1"):
         AnkleBalance(kp=-1)
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..errors import ConfigError
+from .._toml import check_number
 from ..twin._types import BaseState
 
 __all__ = ["AnkleBalance"]
@@ -36,9 +36,7 @@ class AnkleBalance:
 
     def __post_init__(self) -> None:
         for name in ("kp", "kd"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v < 0:
-                raise ConfigError(f"balance {name} must be a finite number ≥ 0, got {v!r}")
+            check_number(f"balance {name}", getattr(self, name), low=0.0)
 
     def correction(self, base: BaseState) -> float:
         """[rad] what to add to each of :attr:`joints`' position targets."""

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._toml import check_number
 from ..errors import ConfigError
 from ..model import RobotModel
 from ..model.transforms import FloatArray
@@ -63,9 +64,7 @@ class EmulatorWalk:
 
     def __post_init__(self) -> None:
         for name in ("start", "ramp"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int | float) or not v >= 0:
-                raise ConfigError(f"walk {name} must be a number ≥ 0 [s], got {v!r}")
+            check_number(f"walk {name} [s]", getattr(self, name), low=0.0)
 
 
 def straight_cycle(plan: WalkPlan) -> tuple[int, int]:

@@ -14,7 +14,6 @@ arms); use :meth:`WalkPlan.q_for` / :meth:`WalkPlan.rollout_targets` to get anot
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from .._toml import check_number
 from ..errors import ConfigError, ModelError
 from ..model import Box, ImportOptions, RobotModel
 from ..model.transforms import FloatArray
@@ -62,17 +62,6 @@ WALK_TIMESTEP = 0.002
 """[s] physics step for walking (implicitfast integrator, the builder's default)."""
 
 
-def _num(where: str, value: object, *, low: float | None = None, positive: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ConfigError(f"{where} must be a finite number, got {value!r}")
-    v = float(value)
-    if positive and v <= 0:
-        raise ConfigError(f"{where} must be > 0, got {value!r}")
-    if low is not None and v < low:
-        raise ConfigError(f"{where} must be ≥ {low:g}, got {value!r}")
-    return v
-
-
 # ---------------------------------------------------------------- parameters
 
 
@@ -111,19 +100,19 @@ class WalkParams:
     ``single_support``."""
 
     def __post_init__(self) -> None:
-        _num("step_length [m]", self.step_length, positive=True)
-        _num("step_width [m]", self.step_width, positive=True)
-        _num("single_support [s]", self.single_support, positive=True)
-        _num("double_support_ratio", self.double_support_ratio, low=0.0)
-        _num("step_height [m]", self.step_height, positive=True)
-        _num("com_height [m]", self.com_height, positive=True)
-        _num("turn_step [rad]", self.turn_step, positive=True)
-        _num("trunk_pitch [rad]", self.trunk_pitch)
-        _num("zmp_margin [m]", self.zmp_margin, low=0.0)
-        _num("startend_ratio", self.startend_ratio, positive=True)
-        _num("stairs_slowdown", self.stairs_slowdown, low=1.0)
-        _num("stairs_double_support_ratio", self.stairs_double_support_ratio, positive=True)
-        _num("stairs_step_height [m]", self.stairs_step_height, positive=True)
+        check_number("step_length [m]", self.step_length, positive=True)
+        check_number("step_width [m]", self.step_width, positive=True)
+        check_number("single_support [s]", self.single_support, positive=True)
+        check_number("double_support_ratio", self.double_support_ratio, low=0.0)
+        check_number("step_height [m]", self.step_height, positive=True)
+        check_number("com_height [m]", self.com_height, positive=True)
+        check_number("turn_step [rad]", self.turn_step, positive=True)
+        check_number("trunk_pitch [rad]", self.trunk_pitch)
+        check_number("zmp_margin [m]", self.zmp_margin, low=0.0)
+        check_number("startend_ratio", self.startend_ratio, positive=True)
+        check_number("stairs_slowdown", self.stairs_slowdown, low=1.0)
+        check_number("stairs_double_support_ratio", self.stairs_double_support_ratio, positive=True)
+        check_number("stairs_step_height [m]", self.stairs_step_height, positive=True)
         if self.single_support < 0.1:
             raise ConfigError(f"single_support must be ≥ 0.1 s, got {self.single_support!r}")
 
@@ -141,7 +130,7 @@ class WalkParams:
         """The same gait walking ``speed_factor`` times as fast, by scaling :attr:`step_length` only
         (cadence unchanged: the footstep timing and the ZMP dynamics stay the same, the stride
         grows). ``scaled(1.2)`` walks 0.18 m steps instead of 0.15 m."""
-        f = _num("speed_factor", speed_factor, positive=True)
+        f = check_number("speed_factor", speed_factor, positive=True)
         return replace(self, step_length=self.step_length * f)
 
 
@@ -156,7 +145,7 @@ class Walk:
     distance: float
 
     def __post_init__(self) -> None:
-        _num("walk distance [m]", self.distance, positive=True)
+        check_number("walk distance [m]", self.distance, positive=True)
 
 
 @dataclass(frozen=True)
@@ -166,7 +155,7 @@ class Turn:
     angle: float
 
     def __post_init__(self) -> None:
-        _num("turn angle [rad]", self.angle)
+        check_number("turn angle [rad]", self.angle)
         if self.angle == 0:
             raise ConfigError("turn angle must be ≠ 0 rad")
 
@@ -178,7 +167,7 @@ class Stop:
     duration: float = 2.0
 
     def __post_init__(self) -> None:
-        _num("stop duration [s]", self.duration, low=0.0)
+        check_number("stop duration [s]", self.duration, low=0.0)
 
 
 @dataclass(frozen=True)
@@ -198,9 +187,9 @@ class Stairs:
     def __post_init__(self) -> None:
         if isinstance(self.n, bool) or not isinstance(self.n, int) or self.n < 1:
             raise ConfigError(f"stairs n must be an integer ≥ 1, got {self.n!r}")
-        _num("stairs rise [m]", self.rise, positive=True)
-        _num("stairs tread [m]", self.tread, positive=True)
-        _num("stairs gap [m]", self.gap, low=0.0)
+        check_number("stairs rise [m]", self.rise, positive=True)
+        check_number("stairs tread [m]", self.tread, positive=True)
+        check_number("stairs gap [m]", self.gap, low=0.0)
         if self.rise > 0.2:
             raise ConfigError(f"stairs rise must be ≤ 0.2 m for this gait, got {self.rise!r}")
 
@@ -514,7 +503,7 @@ def plan_walk(model: RobotModel, params: WalkParams, route: Route, *, dt: float 
     """
     from ._planner import plan
 
-    _num("dt [s]", dt, positive=True)
+    check_number("dt [s]", dt, positive=True)
     if dt > 0.05:
         raise ConfigError(f"dt must be ≤ 0.05 s, got {dt!r}")
     if not route.segments:
@@ -594,7 +583,7 @@ def simulate_walk(
     """
     from ._simulate import simulate
 
-    _num("settle [s]", settle, low=0.0)
+    check_number("settle [s]", settle, low=0.0)
     return simulate(
         model,
         plan,

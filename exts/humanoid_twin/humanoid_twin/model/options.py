@@ -5,10 +5,10 @@ Defaults are documented in docs/import_options.md and shown by ``humanoid-twin i
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Literal
 
+from .._toml import check_number
 from ..errors import ConfigError
 
 __all__ = ["ImportOptions"]
@@ -51,8 +51,6 @@ class ImportOptions:
         if self.drive_kind not in ("force", "acceleration"):
             raise ConfigError(f"drive_kind {self.drive_kind!r} is not one of 'force', 'acceleration'")
         for name in ("drive_stiffness", "drive_damping", "armature", "density"):
-            v = getattr(self, name)
-            if not math.isfinite(v) or v < 0:
-                raise ConfigError(f"{name} must be a finite number ≥ 0, got {v!r}")
+            check_number(name, getattr(self, name), low=0.0)
         if self.density == 0:
             raise ConfigError("density must be > 0")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Literal
 
+from .._toml import check_number
 from ..errors import ConfigError
 
 __all__ = ["BaseAssumption", "TwinConfig"]
@@ -57,21 +57,14 @@ class TwinConfig:
     """Threads for batch predictions; None: one per CPU core."""
 
     def __post_init__(self) -> None:
-        def positive(name: str, value: float) -> None:
-            if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
-                raise ConfigError(f"twin {name} must be a finite number > 0 [s], got {value!r}")
-
-        positive("timestep", self.timestep)
-        positive("stale_after", self.stale_after)
-        positive("max_clock_jump", self.max_clock_jump)
-        positive("error_window", self.error_window)
-        positive("window", self.window)
+        for name in ("timestep", "stale_after", "max_clock_jump", "error_window", "window"):
+            check_number(f"twin {name} [s]", getattr(self, name), positive=True)
         if self.prediction_dt is not None:
-            positive("prediction_dt", self.prediction_dt)
+            check_number("twin prediction_dt [s]", self.prediction_dt, positive=True)
         if self.base not in ("floating", "fixed"):
             raise ConfigError(f"twin base {self.base!r} is not one of 'floating', 'fixed'")
         for h in self.error_horizons:
-            positive("error_horizons entry", h)
+            check_number("twin error_horizons entry [s]", h, positive=True)
         if list(self.error_horizons) != sorted(set(self.error_horizons)):
             raise ConfigError(
                 f"twin error_horizons must be increasing and distinct, got {self.error_horizons!r}"
