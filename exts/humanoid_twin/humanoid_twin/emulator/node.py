@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DependencyError, TwinError
-from ..twin._types import JointState, frozen_array
+from ..twin._types import JointState
 from .config import EmulatorConfig
 from .plant import EmulatedRobot, random_streams
 
@@ -287,7 +287,7 @@ def _loop(
                 applied = JointState(
                     stamp=epoch + robot.time,
                     names=robot.joint_names,
-                    position=frozen_array(list(robot.targets.values())),
+                    position=robot.target_positions,
                 )
             robot.advance_to(t_tick)
             sample = robot.measure()

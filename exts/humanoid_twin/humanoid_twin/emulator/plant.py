@@ -27,6 +27,7 @@ import numpy as np
 from ..errors import ConfigError, TwinError
 from ..model import ImportOptions, RobotModel
 from ..model.kinematics import forward_kinematics
+from ..model.transforms import FloatArray
 from ..twin._types import BaseState, JointState, RobotState, frozen_array
 from .config import EmulatorConfig, Fault, Latency, SensorNoise
 
@@ -418,6 +419,11 @@ class EmulatedRobot:
     def targets(self) -> dict[str, float]:
         """Current position targets [rad] by joint name."""
         return dict(zip(self.joint_names, self._targets.tolist(), strict=True))
+
+    @property
+    def target_positions(self) -> FloatArray:
+        """Current position targets [rad] in :attr:`joint_names` order (read-only copy)."""
+        return frozen_array(self._targets)
 
     def command(self, names: Sequence[str], positions: Sequence[float] | np.ndarray) -> tuple[str, ...]:
         """Set position targets [rad] by name; other joints hold their targets.

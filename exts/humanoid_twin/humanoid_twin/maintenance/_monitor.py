@@ -379,15 +379,15 @@ class HealthMonitor:
         gain = (1.0 + self._kload * np.abs(tau_s) / self._limits) * (1.0 + self._ktemp * (temp - self._tref))
         self._win.update(effort - tau_s, v_s, gain, moving)
         if self._base is not None and det.resync_period > 0:
-            self._resync(q, v, elapsed)
+            self._resync(q, v, v_s, elapsed)
         while elapsed >= self._next_tick:
             self._next_tick += 1.0 / det.rate
             self._tick(t, elapsed)
 
-    def _resync(self, q: FloatArray, v: FloatArray, elapsed: float) -> None:
+    def _resync(self, q: FloatArray, v: FloatArray, v_shadow: FloatArray, elapsed: float) -> None:
         assert self._shadow is not None
         self._sync_dq += q - self._shadow.position()
-        self._sync_dv += v - self._shadow.velocity()
+        self._sync_dv += v - v_shadow
         self._sync_n += 1
         due = self._synced_at is None or elapsed - self._synced_at >= self.config.detection.resync_period
         if due:
