@@ -41,6 +41,7 @@ from rich.table import Table
 REPO = Path(__file__).resolve().parents[1]
 BENCH = REPO / "bench"
 PEER_VENV = BENCH / ".venvs" / "urdf-usd-converter"
+OURS_VENV = BENCH / ".venvs" / "humanoid-twin"
 PEER_SPEC = "urdf-usd-converter"
 PEER_SCRIPT = "urdf_usd_converter"
 OUT_ROOT = BENCH / "out" / "import"
@@ -123,6 +124,12 @@ def _run_quiet(cmd: Sequence[str | Path], **kw: Any) -> subprocess.CompletedProc
     return subprocess.run([str(c) for c in cmd], capture_output=True, text=True, check=False, **kw)
 
 
+def _make_venv(venv: Path) -> None:
+    r = _run_quiet([sys.executable, "-m", "venv", "--clear", venv])
+    if r.returncode != 0:
+        raise BenchError(f"python -m venv {venv} failed (exit {r.returncode}): {r.stderr.strip()[-500:]}")
+
+
 def ensure_peer(venv: Path, spec: str) -> Path:
     """The peer's console script, installing ``spec`` into ``venv`` first if it is not there (idempotent)."""
     script = venv / "bin" / PEER_SCRIPT
@@ -131,9 +138,7 @@ def ensure_peer(venv: Path, spec: str) -> Path:
     err.print(f"[bold]creating {venv} and installing {spec} (once)…[/]")
     python = venv / "bin" / "python"
     if not python.is_file():
-        r = _run_quiet([sys.executable, "-m", "venv", "--clear", venv])
-        if r.returncode != 0:
-            raise BenchError(f"python -m venv {venv} failed (exit {r.returncode}): {r.stderr.strip()[-500:]}")
+        _make_venv(venv)
     pip = subprocess.run(
         [str(python), "-m", "pip", "install", "--disable-pip-version-check", spec], check=False
     )
@@ -159,12 +164,39 @@ def peer_versions(venv: Path) -> dict[str, str]:
     return dict(json.loads(r.stdout))
 
 
-def ours_versions() -> dict[str, str]:
-    from pxr import Usd
+def ensure_ours(venv: Path) -> Path:
+    """This working tree installed (not editable) with ``[usd]`` in its own clean venv, as the peer is;
+    returns its ``humanoid-twin`` script. The package is reinstalled on every run, its dependencies once.
 
-    import humanoid_twin
+    The bench's own interpreter may carry start-up hooks (``.pth`` files of other packages, 0.03–0.05 s
+    on this machine) that a user's venv does not; both tools are timed in a venv of their own.
+    """
+    python = venv / "bin" / "python"
+    script = venv / "bin" / "humanoid-twin"
+    if not python.is_file():
+        err.print(f"[bold]creating {venv} and installing humanoid-twin[usd] (once)…[/]")
+        _make_venv(venv)
+    steps = [] if script.is_file() else [[f"{REPO}[usd]"]]
+    steps.append(["--no-deps", "--force-reinstall", str(REPO)])
+    for extra in steps:
+        pip = _run_quiet([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *extra])
+        if pip.returncode != 0 or not script.is_file():
+            raise BenchError(
+                f"pip install {' '.join(extra)} into {venv} failed (exit {pip.returncode}): "
+                f"{pip.stderr.strip()[-400:]}; delete {venv} and retry"
+            )
+    return script
 
-    return {"humanoid_twin": humanoid_twin.__version__, "OpenUSD": ".".join(map(str, Usd.GetVersion()))}
+
+def ours_versions(python: Path) -> dict[str, str]:
+    code = (
+        "import json, humanoid_twin; from pxr import Usd; print(json.dumps({'humanoid_twin': "
+        "humanoid_twin.__version__, 'OpenUSD': '.'.join(map(str, Usd.GetVersion()))}))"
+    )
+    r = _run_quiet([python, "-c", code])
+    if r.returncode != 0:
+        raise BenchError(f"{python} cannot import humanoid_twin and pxr: {r.stderr.strip()[-300:]}")
+    return dict(json.loads(r.stdout))
 
 
 def ours_cli() -> Path | None:
@@ -186,9 +218,15 @@ def ours_cli() -> Path | None:
 Command = Callable[[Case, Path], list[str]]
 
 
-def ours_command(mode: str) -> tuple[str, Command]:
-    """How humanoid_twin is run: its CLI, or ``bench/_ours.py`` (the library calls) while there is none."""
-    cli = ours_cli() if mode in ("auto", "cli") else None
+def ours_command(mode: str, venv: Path) -> tuple[str, Command, Path]:
+    """How humanoid_twin is run (its CLI in its own venv, this interpreter's CLI, or ``bench/_ours.py``)
+    and the interpreter that runs it."""
+    python = Path(sys.executable)
+    if mode == "venv":
+        cli: Path | None = ensure_ours(venv)
+        python = venv / "bin" / "python"
+    else:
+        cli = ours_cli() if mode in ("auto", "cli") else None
     if mode == "cli" and cli is None:
         raise BenchError(
             "`humanoid-twin import --help` does not work here; install the package or use --ours runner"
@@ -206,7 +244,8 @@ def ours_command(mode: str) -> tuple[str, Command]:
                 args += ["--package-path", p]
             return args
 
-        return f"{cli.name} import", cli_cmd
+        label = f"{cli.name} import" + (f" ({venv})" if mode == "venv" else "")
+        return label, cli_cmd, python
 
     def runner_cmd(case: Case, out: Path) -> list[str]:
         return [
@@ -217,7 +256,7 @@ def ours_command(mode: str) -> tuple[str, Command]:
             *pkg_args(case),
         ]
 
-    return "python bench/_ours.py", runner_cmd
+    return "python bench/_ours.py", runner_cmd, python
 
 
 def theirs_command(script: Path) -> Command:
@@ -496,11 +535,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--json", type=Path, metavar="OUT", help="also write the results as JSON here")
     p.add_argument(
         "--ours",
-        choices=("auto", "cli", "runner"),
-        default="auto",
-        help="run humanoid_twin through its CLI, through bench/_ours.py (library calls), or the CLI when it "
-        "works (default)",
+        choices=("venv", "auto", "cli", "runner"),
+        default="venv",
+        help="run humanoid_twin's CLI installed from this tree in its own clean venv (default, as the peer "
+        "runs), this interpreter's CLI, bench/_ours.py (library calls), or this CLI when it works (auto)",
     )
+    p.add_argument("--ours-venv", type=Path, default=OURS_VENV, help=f"our venv (default {OURS_VENV})")
     p.add_argument("--peer-venv", type=Path, default=PEER_VENV, help=f"the peer's venv (default {PEER_VENV})")
     p.add_argument(
         "--peer-spec", default=PEER_SPEC, help=f"what pip installs there if missing (default {PEER_SPEC})"
@@ -522,9 +562,9 @@ def bench(args: argparse.Namespace) -> int:
     if not cases:
         raise BenchError("no URDF to convert (see the notes above)")
     peer = ensure_peer(args.peer_venv, args.peer_spec)
-    ours_label, ours_cmd = ours_command(args.ours)
+    ours_label, ours_cmd, ours_python = ours_command(args.ours, args.ours_venv)
     theirs_cmd = theirs_command(peer)
-    versions = {"ours": ours_versions(), "theirs": peer_versions(args.peer_venv)}
+    versions = {"ours": ours_versions(ours_python), "theirs": peer_versions(args.peer_venv)}
     err.print(f"ours:   {ours_label}  {versions['ours']}")
     err.print(f"theirs: {peer.name}  {versions['theirs']}")
     env = _env()
@@ -561,9 +601,7 @@ def bench(args: argparse.Namespace) -> int:
 
     console.print(table(results, args.repeat))
     with err.status("start-up floor"):
-        fl = floors(
-            {"ours": Path(sys.executable), "theirs": args.peer_venv / "bin" / "python"}, args.repeat, env
-        )
+        fl = floors({"ours": ours_python, "theirs": args.peer_venv / "bin" / "python"}, args.repeat, env)
     console.print(floor_table(fl))
     ratios = [r.ratio for r in results if r.ratio is not None]
     min_ratio = min(ratios) if ratios else None

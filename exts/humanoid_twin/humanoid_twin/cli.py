@@ -77,7 +77,7 @@ PackagePathOpt = Annotated[
 
 def load_robot(path: Path, package_paths: list[Path] | None) -> RobotModel:
     """Read a URDF, xacro or USD file into a RobotModel (the CLI's package paths)."""
-    from .session import read_robot
+    from .description import read_robot
 
     return read_robot(path, package_paths or ())
 
@@ -183,7 +183,7 @@ def inspect(
     ] = True,
 ) -> None:
     """Show a robot: tree of links and joints, masses, limits, DoF, warnings."""
-    from .session import USD_SUFFIXES
+    from .description import USD_SUFFIXES
 
     with _errors():
         model = load_robot(file, package_path)

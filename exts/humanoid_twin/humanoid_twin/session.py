@@ -10,13 +10,13 @@ from __future__ import annotations
 import dataclasses
 import os
 import random
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ._toml import build_dataclass, read_toml
-from .errors import ConfigError, DescriptionError
+from .description import read_robot
+from .errors import ConfigError
 from .model import ImportOptions, RobotModel
 from .twin import DigitalTwin, TwinConfig
 
@@ -73,23 +73,6 @@ def load_session_config(path: str | Path | None) -> SessionConfig:
     )
     twin = build_dataclass(TwinConfig, data.get("twin", {}), "twin", str(p))
     return SessionConfig(robot=robot, twin=twin, bridge=load_bridge_config(p), source=str(p))
-
-
-USD_SUFFIXES = (".usd", ".usda", ".usdc", ".usdz")
-
-
-def read_robot(path: str | Path, package_paths: Sequence[str | Path] = ()) -> RobotModel:
-    """Read a URDF, xacro or USD file (chosen by its suffix) into a :class:`RobotModel`."""
-    path = Path(path)
-    if not path.exists():
-        raise DescriptionError("file not found; check the path", file=path)
-    if path.suffix.lower() in USD_SUFFIXES:
-        from .usd import read_usd
-
-        return read_usd(path)
-    from .urdf import read_urdf
-
-    return read_urdf(path, package_paths=package_paths)
 
 
 def load_robot(cfg: RobotConfig) -> tuple[RobotModel, ImportOptions]:
