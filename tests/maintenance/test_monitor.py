@@ -42,11 +42,37 @@ def test_friction_rise_detected_within_10_s_on_that_joint_only(
     first = min(a.time for a in monitor.alarms)
     assert onset < first <= onset + 10.0
     a = monitor.alarms[0]
-    assert a.friction > a.baseline and a.statistic in ("cusum", "ewma")
+    # a 0.05 N·m step is ≈ 12 σ of one window: the Shewhart limit catches it before CUSUM accumulates
+    assert a.friction > a.baseline and a.statistic == "shewhart"
+    assert a.value > monitor.config.detection.z_limit
+    assert {x.statistic for x in monitor.alarms} == {"shewhart", "cusum", "ewma"}
     # the estimated change is the true step (0.2 × friction) within 3 standard deviations
     i = monitor.joint_names.index(FAULTY)
     step = 0.2 * robot.truth().joints[FAULTY].friction
     assert abs((monitor._friction[i] - monitor._mu[i]) - step) < 3 * monitor._friction_std[i] + 0.005
+
+
+def test_shewhart_limit_catches_a_small_step_cusum_is_slow_on() -> None:
+    """right_wrist_pitch: a +20 % step is 0.022 N·m, ≈ 5 σ of one window. CUSUM (k 3, h 15) needs
+    15 s for it; one window beyond ``z_limit`` (or the 8 s window) alarms within 10 s. With the
+    Shewhart rule off, nothing alarms within 10 s."""
+    from dataclasses import replace
+
+    joint, seed, onset = "right_wrist_pitch", 124, 30.0
+    friction = EmulatedRobot(typical_config(seed)).truth().joints[joint].friction
+    fault = {"kind": "friction_growth", "joint": joint, "start": onset, "magnitude": 0.2 * friction}
+    base = load_maintenance_config()
+    off = replace(base, detection=replace(base.detection, z_limit=0.0))
+    first = {}
+    for name, cfg in (("on", base), ("off", off)):
+        robot = EmulatedRobot(typical_config(seed, [fault]))
+        monitor = HealthMonitor(config=cfg)
+        run_exercise(robot, monitor, onset + 10.5)
+        assert {a.joint for a in monitor.alarms} <= {joint}
+        first[name] = min((a for a in monitor.alarms), key=lambda a: a.time, default=None)
+    assert first["on"] is not None and first["on"].statistic == "shewhart"
+    assert onset < first["on"].time <= onset + 10.0
+    assert first["off"] is None
 
 
 def test_cross_talk_in_the_leg_chain_is_not_alarmed(faulty_run: tuple[HealthMonitor, EmulatedRobot]) -> None:
@@ -58,7 +84,7 @@ def test_cross_talk_in_the_leg_chain_is_not_alarmed(faulty_run: tuple[HealthMoni
     rise_own = monitor._friction[own] - monitor._mu[own]
     assert 0.2 * rise_own < rise_other < monitor.config.detection.isolation * rise_own
     # ... but is not alarmed (see test above: only the faulty joint alarms)
-    assert not monitor._alarmed["cusum"][other]
+    assert not monitor._any_alarm()[other]
 
 
 def test_joints_that_do_not_move_are_reported_as_not_monitored(
@@ -120,6 +146,7 @@ def test_default_config_resolves_patterns() -> None:
         ("[other]\n", r"unknown table 'other'"),
         ("[detection]\nresync_period = -0.1\n", r"resync_period must be ≥ 0, got -0.1"),
         ("[detection]\nmax_model_spread = 0\n", r"max_model_spread must be > 0, got 0"),
+        ("[detection]\nz_limit = -1\n", r"z_limit must be ≥ 0, got -1"),
     ],
 )
 def test_bad_config_is_one_line_error(tmp_path: Path, text: str, match: str) -> None:

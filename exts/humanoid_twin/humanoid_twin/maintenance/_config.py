@@ -138,6 +138,14 @@ class DetectionConfig:
     """EWMA smoothing factor λ (0 < λ ≤ 1) [-]."""
     ewma_limit: float = 7.0
     """EWMA alarm limit L, in standard deviations [-]."""
+    z_limit: float = 5.5
+    """Shewhart limit: one window estimate (``window`` or ``long_window``) this many standard deviations
+    above the reference alarms at once. CUSUM with allowance k needs z well above k for h / (z − k)
+    ticks; a step of 5–7 σ is caught here in 4–6 s instead. 0 = off [-]."""
+    long_window: float = 8.0
+    """A second friction estimate over this longer window [s] (a whole number of motion periods, like
+    ``window``), judged against ``z_limit`` only: on a small step its z grows by √(long/window).
+    0 = off."""
     min_rise: float = 0.1
     """An alarm also needs the friction to have risen by this fraction of its baseline [-]."""
     sigma_floor: float = 0.002
@@ -179,6 +187,8 @@ class DetectionConfig:
         _check("warmup", self.warmup, low=0.0)
         _check("cusum_k", self.cusum_k, low=0.0)
         _check("ewma_lambda", self.ewma_lambda, positive=True, high=1.0)
+        _check("z_limit", self.z_limit, low=0.0)
+        _check("long_window", self.long_window, low=0.0)
         _check("min_rise", self.min_rise, low=0.0)
         _check("min_motion", self.min_motion, low=0.0)
         _check("min_samples", self.min_samples, low=0.0, high=1.0)

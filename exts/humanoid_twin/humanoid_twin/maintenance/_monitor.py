@@ -234,6 +234,9 @@ class HealthMonitor:
         )
         det = config.detection
         self._win = FrictionWindow(n, max(1, round(det.window * det.rate)))
+        self._long = (
+            FrictionWindow(n, max(1, round(det.long_window * det.rate))) if det.long_window > 0 else None
+        )
         self._cusum = Cusum(n, det.cusum_k, det.cusum_h)
         self._ewma = Ewma(n, det.ewma_lambda, det.ewma_limit)
         self._lock = threading.Lock()
@@ -277,7 +280,7 @@ class HealthMonitor:
         self._notes = [""] * n
         self._friction = np.full(n, np.nan)
         self._friction_std = np.full(n, np.nan)
-        self._alarmed = {"cusum": np.zeros(n, dtype=bool), "ewma": np.zeros(n, dtype=bool)}
+        self._alarmed = {k: np.zeros(n, dtype=bool) for k in ("cusum", "ewma", "shewhart")}
         self.alarms: list[Alarm] = []
         """Alarms so far, in order."""
         self._history: deque[tuple[float, FloatArray]] = deque()
@@ -378,6 +381,8 @@ class HealthMonitor:
             moving[:] = False  # the shadow is settling after a resync
         gain = (1.0 + self._kload * np.abs(tau_s) / self._limits) * (1.0 + self._ktemp * (temp - self._tref))
         self._win.update(effort - tau_s, v_s, gain, moving)
+        if self._long is not None:
+            self._long.update(effort - tau_s, v_s, gain, moving)
         if self._base is not None and det.resync_period > 0:
             self._resync(q, v, v_s, elapsed)
         while elapsed >= self._next_tick:
@@ -412,6 +417,8 @@ class HealthMonitor:
         """End of a window bin: new friction estimates, baseline, reference and alarm statistics."""
         det = self.config.detection
         self._win.close_bin()
+        if self._long is not None:
+            self._long.close_bin()
         if not self._win.full:
             return
         f, sd, npos, nneg = self._win.estimate()
@@ -443,17 +450,28 @@ class HealthMonitor:
         z = np.where(judged, (f - self._mu) / sigma, 0.0)
         rise_abs = f - self._mu0
         baseline = self._reference_friction()
-        big = f - self._mu >= det.min_rise * baseline
-        # closed leg chain: part of one joint's extra friction shows up in the others (≈ 50 % in the
-        # other knee on the emulator); a loop joint whose rise is below `isolation` × the loop's
-        # largest is taken as that cross-talk, not as its own fault
-        up = np.where(judged & self._loop, f - self._mu, 0.0)
-        if up.max(initial=0.0) > 0:
-            big &= ~self._loop | (up >= det.isolation * up.max())
-        stats = {"cusum": self._cusum.update(z, judged), "ewma": self._ewma.update(z, judged)}
-        values = {"cusum": self._cusum.g, "ewma": self._ewma.e}
+        big = self._big(f, judged, baseline)
+        # Shewhart: one window far above the reference (the long window sees a small step with √2 less
+        # noise); each needs its own rise
+        shewhart = np.zeros_like(judged)
+        z_top = z
+        if det.z_limit > 0:
+            shewhart = (z > det.z_limit) & big
+            if self._long is not None and self._long.full:
+                fl, sdl, _, _ = self._long.estimate()
+                ok = judged & np.isfinite(fl) & np.isfinite(sdl)
+                sigma_l = np.maximum(np.sqrt(np.nan_to_num(sdl) ** 2 + sm2 + ref2), det.sigma_floor)
+                z_long = np.where(ok, (np.nan_to_num(fl) - self._mu) / sigma_l, 0.0)
+                shewhart |= (z_long > det.z_limit) & self._big(np.where(ok, fl, self._mu), ok, baseline)
+                z_top = np.maximum(z, z_long)
+        stats = {
+            "cusum": self._cusum.update(z, judged) & big,
+            "ewma": self._ewma.update(z, judged) & big,
+            "shewhart": shewhart,
+        }
+        values = {"cusum": self._cusum.g, "ewma": self._ewma.e, "shewhart": z_top}
         for name, hit in stats.items():
-            new = hit & big & judged & ~self._alarmed[name]
+            new = hit & judged & ~self._alarmed[name]
             for i in np.flatnonzero(new):
                 self._alarmed[name][i] = True
                 self.alarms.append(
@@ -469,7 +487,7 @@ class HealthMonitor:
                 )
                 _log.warning("friction alarm on %s at %.1f s (%s)", self.joint_names[i], elapsed, name)
         # the reference keeps learning from healthy estimates (a longer baseline, without its wait)
-        alarmed = self._alarmed["cusum"] | self._alarmed["ewma"]
+        alarmed = self._any_alarm()
         ok = judged & (z < det.track_limit) & ~alarmed & (det.memory > 0)
         if ok.any():
             self._count = np.where(
@@ -482,6 +500,23 @@ class HealthMonitor:
             window = self.config.prognosis.trend_window
             while self._history and self._history[0][0] < elapsed - window:
                 self._history.popleft()
+
+    def _big(self, f: FloatArray, judged: NDArray[np.bool_], baseline: FloatArray) -> NDArray[np.bool_]:
+        """Where the estimate ``f`` rose enough above the reference to alarm: ``min_rise`` of the
+        reference friction, and in the closed leg chain ``isolation`` of the chain's largest rise."""
+        det = self.config.detection
+        big = f - self._mu >= det.min_rise * baseline
+        # closed leg chain: part of one joint's extra friction shows up in the others (≈ 50 % in the
+        # other knee on the emulator); a loop joint whose rise is below `isolation` × the loop's
+        # largest is taken as that cross-talk, not as its own fault
+        up = np.where(judged & self._loop, f - self._mu, 0.0)
+        if up.max(initial=0.0) > 0:
+            big &= ~self._loop | (up >= det.isolation * up.max())
+        return np.asarray(big)
+
+    def _any_alarm(self) -> NDArray[np.bool_]:
+        a = self._alarmed
+        return np.asarray(a["cusum"] | a["ewma"] | a["shewhart"])
 
     def _start_monitoring(self) -> None:
         """End of the baseline: reference, spread, and which joints are excited enough to judge."""
@@ -553,7 +588,7 @@ class HealthMonitor:
                 out[f"{p}.temperature"] = float(self.thermal.temperature[i])
                 out[f"{p}.angle"] = float(self._angle[i])
                 out[f"{p}.cycles"] = float(self._halfcycles[i] / 2.0)
-                out[f"{p}.alarm"] = float(self._alarmed["cusum"][i] or self._alarmed["ewma"][i])
+                out[f"{p}.alarm"] = float(self._any_alarm()[i])
                 if rise is not None and self._monitored[i]:
                     out[f"{p}.friction_rise"] = float(rise[i])
             return out
@@ -643,6 +678,7 @@ class HealthMonitor:
             created = now_iso()
             rise = self._rise()
             joints = []
+            alarmed = self._any_alarm()
             for i, name in enumerate(self.joint_names):
                 p = self._params[i]
                 s = self.collective.summary(
@@ -681,7 +717,7 @@ class HealthMonitor:
                         else None,
                         friction_baseline=base,
                         friction_rise=float(rise[i]) if mon and rise is not None else None,
-                        alarm=bool(self._alarmed["cusum"][i] or self._alarmed["ewma"][i]),
+                        alarm=bool(alarmed[i]),
                         rul_friction=self._rul_friction(i) if mon else None,
                         note=self._notes[i],
                         rul_life=rul_life,

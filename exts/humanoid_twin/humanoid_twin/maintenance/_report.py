@@ -43,7 +43,7 @@ class Alarm:
     """Stream time of the alarm [s] (the joint-state stamp)."""
     elapsed: float
     """Time since the first sample [s]."""
-    statistic: Literal["cusum", "ewma"]
+    statistic: Literal["cusum", "ewma", "shewhart"]
     value: float
     """The statistic's value when it crossed its limit [-]."""
     friction: float
