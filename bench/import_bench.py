@@ -150,18 +150,25 @@ def ensure_peer(venv: Path, spec: str) -> Path:
     return script
 
 
+_OPENUSD = "'OpenUSD': '.'.join(map(str, Usd.GetVersion()))"
+
+
+def _versions(python: Path, code: str, broken: str) -> dict[str, str]:
+    """What ``code`` prints as JSON in ``python``; ``broken`` (+ its stderr) when it fails."""
+    r = _run_quiet([python, "-c", code])
+    if r.returncode != 0:
+        raise BenchError(f"{broken}: {r.stderr.strip()[-300:]}")
+    return dict(json.loads(r.stdout))
+
+
 def peer_versions(venv: Path) -> dict[str, str]:
     code = (
         "import importlib.metadata as m, json; from pxr import Usd; "
         "print(json.dumps({p: m.version(p) for p in ('urdf-usd-converter', 'usd-exchange', "
-        "'newton-usd-schemas')} | {'OpenUSD': '.'.join(map(str, Usd.GetVersion()))}))"
+        f"'newton-usd-schemas')}} | {{{_OPENUSD}}}))"
     )
-    r = _run_quiet([venv / "bin" / "python", "-c", code])
-    if r.returncode != 0:
-        raise BenchError(
-            f"the peer's venv {venv} is broken (delete it to rebuild): {r.stderr.strip()[-300:]}"
-        )
-    return dict(json.loads(r.stdout))
+    broken = f"the peer's venv {venv} is broken (delete it to rebuild)"
+    return _versions(venv / "bin" / "python", code, broken)
 
 
 def ensure_ours(venv: Path) -> Path:
@@ -191,12 +198,9 @@ def ensure_ours(venv: Path) -> Path:
 def ours_versions(python: Path) -> dict[str, str]:
     code = (
         "import json, humanoid_twin; from pxr import Usd; print(json.dumps({'humanoid_twin': "
-        "humanoid_twin.__version__, 'OpenUSD': '.'.join(map(str, Usd.GetVersion()))}))"
+        f"humanoid_twin.__version__, {_OPENUSD}}}))"
     )
-    r = _run_quiet([python, "-c", code])
-    if r.returncode != 0:
-        raise BenchError(f"{python} cannot import humanoid_twin and pxr: {r.stderr.strip()[-300:]}")
-    return dict(json.loads(r.stdout))
+    return _versions(python, code, f"{python} cannot import humanoid_twin and pxr")
 
 
 def ours_cli() -> Path | None:

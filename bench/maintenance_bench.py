@@ -103,6 +103,7 @@ def step_case(joint: str, seed: int, onset: float = ONSET, duration: float = STE
         "monitored": jh.monitored,
         "note": jh.note,
         "delay": (min(a.time for a in own) - truth_onset) if own else None,
+        "statistic": min(own, key=lambda a: a.time).statistic if own else None,
         "other_alarms": others,
         "ranked_first": first == joint,
     }
@@ -113,12 +114,13 @@ def nominal_case(hours: float, seed: int, walking: bool = False) -> dict[str, An
     rob = w.robot if w is not None else robot(seed, [])
     mon = w.monitor if w is not None else HealthMonitor()
     t = time.monotonic()
-    peak = {"cusum": 0.0, "ewma": 0.0}
+    peak = {"cusum": 0.0, "ewma": 0.0, "z": 0.0}
 
     def track(now: float) -> None:
         if mon.samples % 500 == 0:
             peak["cusum"] = max(peak["cusum"], float(mon._cusum.g.max()))
             peak["ewma"] = max(peak["ewma"], float(mon._ewma.e.max()))
+            peak["z"] = max(peak["z"], float(mon._z.max()))
 
     if w is not None:
         w.run(hours * 3600.0, on_sample=track)
@@ -138,6 +140,7 @@ def nominal_case(hours: float, seed: int, walking: bool = False) -> dict[str, An
         "per_hour": len(mon.alarms) / hours,
         "cusum_max": peak["cusum"],
         "ewma_max": peak["ewma"],
+        "z_max": peak["z"],
         "wall": time.monotonic() - t,
     }
 
@@ -193,6 +196,7 @@ def walk_step_case(joint: str, seed: int) -> dict[str, Any]:
         "monitored": bool(mon._monitored[i]),
         "estimated_step": float(mon._friction[i] - mon._mu[i]) if mon._monitored[i] else None,
         "delay": (min(a.time for a in own) - truth_onset) if own else None,
+        "statistic": min(own, key=lambda a: a.time).statistic if own else None,
         "other_alarms": sorted({a.joint for a in mon.alarms if a.joint != joint}),
         "ranked_first": bool(rep.schedule) and rep.schedule[0].joint == joint,
     }
@@ -263,19 +267,20 @@ def _walking_lines(out: dict[str, Any]) -> list[str]:
         "The emulator walks straight ahead for ever (`EmulatorWalk(straight=True)`, `WALK_OPTIONS`, same "
         "noise and hidden offsets); the monitor gets the base odometry (shadow resync every "
         f"`resync_period`) and `MaintenanceConfig.for_walking()` (warm-up {W.warmup:g} s, baseline "
-        f"{W.baseline:g} s, min_motion {W.min_motion:g} s, CUSUM k {W.cusum_k:g}; joints whose model-error "
+        f"{W.baseline:g} s, min_motion {W.min_motion:g} s, CUSUM k {W.cusum_k:g}, z_limit "
+        f"{W.z_limit:g}; joints whose model-error "
         f"spread exceeds {W.max_model_spread:.0%} of their friction are not monitored). σ_model: the "
         "window-to-window spread of the friction estimate beyond the sensor noise, measured in the baseline.",
         "",
         "| seed | walked [h] | distance [m] | upright at the end | alarms | per hour | max CUSUM | "
-        "max EWMA | monitored joints | wall [s] |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "max EWMA | max z | monitored joints | wall [s] |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for n in walks:
         lines.append(
             f"| {n['seed']} | {n['hours']:.2f} | {_f(n['distance'], '.0f')} | {n['upright']} | "
             f"{n['alarms']} {n['detail'] or ''} | {n['per_hour']:.2f} | {n['cusum_max']:.1f} | "
-            f"{n['ewma_max']:.1f} | {len(n['monitored'])} | {n['wall']:.0f} |"
+            f"{n['ewma_max']:.1f} | {_f(n.get('z_max'), '.1f')} | {len(n['monitored'])} | {n['wall']:.0f} |"
         )
     if steps:
         hit = [s for s in steps if s["delay"] is not None and s["delay"] <= TARGET_DELAY]
@@ -286,8 +291,8 @@ def _walking_lines(out: dict[str, Any]) -> list[str]:
             f"{len(steps)}** leg joints.",
             "",
             "| joint | step [N·m] | σ noise [N·m] | σ total [N·m] | step/σ | Δf est. [N·m] | delay [s] | "
-            "other joints alarmed | ranked first |",
-            "|---|---|---|---|---|---|---|---|---|",
+            "first by | other joints alarmed | ranked first |",
+            "|---|---|---|---|---|---|---|---|---|---|",
         ]
         for s in steps:
             d = (
@@ -298,7 +303,8 @@ def _walking_lines(out: dict[str, Any]) -> list[str]:
             lines.append(
                 f"| {s['joint']} | {s['step']:.3f} | {s['sigma_noise']:.4f} | {s['sigma']:.4f} | "
                 f"{s['step'] / s['sigma']:.1f} | {_f(s['estimated_step'], '.3f')} | {d} | "
-                f"{', '.join(s['other_alarms']) or 'none'} | {s['ranked_first']} |"
+                f"{s.get('statistic') or '–'} | {', '.join(s['other_alarms']) or 'none'} | "
+                f"{s['ranked_first']} |"
             )
     return lines
 
@@ -323,9 +329,9 @@ def write_docs(out: dict[str, Any]) -> None:
         f"joints, faulty joint ranked first on **{len(first)} of {len(judged)}**; "
         f"{len(steps) - len(judged)} joints not monitored (not excited by the routine).",
         "",
-        "| joint | friction [N·m] | step [N·m] | Δf est. [N·m] | σ [N·m] | step/σ | delay [s] | "
+        "| joint | friction [N·m] | step [N·m] | Δf est. [N·m] | σ [N·m] | step/σ | delay [s] | first by | "
         "other joints alarmed | ranked first |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for s in steps:
         if not s["monitored"]:
@@ -335,18 +341,20 @@ def write_docs(out: dict[str, Any]) -> None:
         snr = s["step"] / s["sigma"] if s["sigma"] else None
         lines.append(
             f"| {s['joint']} | {s['friction']:.3f} | {s['step']:.3f} | {_f(s['estimated_step'], '.3f')} | "
-            f"{_f(s['sigma'], '.4f')} | {_f(snr, '.1f')} | {d} | {', '.join(s['other_alarms']) or 'none'} | "
-            f"{s['ranked_first']} |"
+            f"{_f(s['sigma'], '.4f')} | {_f(snr, '.1f')} | {d} | {s.get('statistic') or '–'} | "
+            f"{', '.join(s['other_alarms']) or 'none'} | {s['ranked_first']} |"
         )
+    DET = load_maintenance_config().detection
     lines += ["", "Nominal sessions (no fault, same noise and hidden offsets):", ""]
     lines += [
-        "| seed | emulated [h] | alarms | per hour | max CUSUM (h = 15) | max EWMA (L = 7) | wall [s] |",
-        "|---|---|---|---|---|---|---|",
+        f"| seed | emulated [h] | alarms | per hour | max CUSUM (h = {DET.cusum_h:g}) | max EWMA "
+        f"(L = {DET.ewma_limit:g}) | max z (limit {DET.z_limit:g}) | wall [s] |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for n in out["nominal"]:
         lines.append(
             f"| {n['seed']} | {n['hours']:.2f} | {n['alarms']} {n['detail'] or ''} | {n['per_hour']:.2f} | "
-            f"{n['cusum_max']:.1f} | {n['ewma_max']:.1f} | {n['wall']:.0f} |"
+            f"{n['cusum_max']:.1f} | {n['ewma_max']:.1f} | {_f(n.get('z_max'), '.1f')} | {n['wall']:.0f} |"
         )
     r = out["rul"]
     lines += [

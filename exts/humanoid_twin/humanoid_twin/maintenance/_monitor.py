@@ -281,6 +281,8 @@ class HealthMonitor:
         self._friction = np.full(n, np.nan)
         self._friction_std = np.full(n, np.nan)
         self._alarmed = {k: np.zeros(n, dtype=bool) for k in ("cusum", "ewma", "shewhart")}
+        self._z = np.zeros(n)
+        """Latest drift statistic per joint: the larger z of the window and the long window [-]."""
         self.alarms: list[Alarm] = []
         """Alarms so far, in order."""
         self._history: deque[tuple[float, FloatArray]] = deque()
@@ -469,6 +471,7 @@ class HealthMonitor:
             "ewma": self._ewma.update(z, judged) & big,
             "shewhart": shewhart,
         }
+        self._z = np.where(judged, z_top, 0.0)
         values = {"cusum": self._cusum.g, "ewma": self._ewma.e, "shewhart": z_top}
         for name, hit in stats.items():
             new = hit & judged & ~self._alarmed[name]
