@@ -375,13 +375,17 @@ def write_docs(out: dict[str, Any]) -> None:
         else:
             err = f"{(row['rul_s'] - row['true_s']) / row['true_s']:+.0%}"
         lines.append(f"| {row['t']:.0f} | {med} | {band} | {row['true_s']:.0f} | {err} | {row['first']} |")
-    lines += _walking_lines(out)
+    walking = _walking_lines(out)
+    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else ""
+    if not walking:  # a run without walking (--walk-hours 0) keeps the walking part of the last one
+        kept = re.search(r"^### Walking\n.*?(?=^## |^Total wall time|\Z)", text, re.S | re.M)
+        walking = ["", kept.group(0).rstrip("\n")] if kept else []
+    lines += walking
     walls = f"{out['wall']:.0f} s"
     if "wall_walking" in out:  # the walking sessions ran separately
         walls += f" (+ {out['wall_walking']:.0f} s walking)"
     lines += ["", f"Total wall time {walls} on 2 cores."]
     section = "\n".join(lines) + "\n"
-    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else ""
     pat = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
     text = pat.sub(section + "\n", text) if pat.search(text) else text.rstrip("\n") + "\n\n" + section
     DOCS.write_text(text, encoding="utf-8")

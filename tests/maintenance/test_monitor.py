@@ -179,7 +179,7 @@ def test_walking_settings_keep_the_rest() -> None:
     base = load_maintenance_config()
     walk = base.for_walking()
     d = walk.detection
-    assert (d.warmup, d.baseline, d.min_motion, d.cusum_k) == (10.0, 120.0, 0.5, 4.0)
+    assert (d.warmup, d.baseline, d.min_motion, d.cusum_k, d.z_limit) == (10.0, 120.0, 0.5, 4.0, 0.0)
     assert walk.detection.window == base.detection.window and walk.joints == base.joints
 
 

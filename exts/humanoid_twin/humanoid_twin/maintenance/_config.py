@@ -245,8 +245,9 @@ class MaintenanceConfig:
         """The same config with the detection settings for a walking robot (docs/maintenance.md):
         ``warmup`` ≥ 10 s (the gait's start), ``baseline`` ≥ 120 s (the walking model error wanders
         over minutes; its spread is measured in the baseline), ``min_motion`` ≤ 0.5 s (hip and
-        ankle pitch move one way for only ≈ 0.2 s per 1 s stride) and ``cusum_k`` ≥ 4 (the walking
-        model error also wanders over minutes, beyond the baseline's spread)."""
+        ankle pitch move one way for only ≈ 0.2 s per 1 s stride), ``cusum_k`` ≥ 4 (the walking
+        model error also wanders over minutes, beyond the baseline's spread) and no Shewhart limit
+        (``z_limit`` 0: single walking windows reach 5 σ of model error within minutes)."""
         d = self.detection
         walking = replace(
             d,
@@ -254,6 +255,7 @@ class MaintenanceConfig:
             baseline=max(d.baseline, 120.0),
             min_motion=min(d.min_motion, 0.5),
             cusum_k=max(d.cusum_k, 4.0),
+            z_limit=0.0,
         )
         return replace(self, detection=walking)
 

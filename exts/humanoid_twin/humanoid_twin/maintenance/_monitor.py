@@ -234,8 +234,10 @@ class HealthMonitor:
         )
         det = config.detection
         self._win = FrictionWindow(n, max(1, round(det.window * det.rate)))
-        self._long = (
-            FrictionWindow(n, max(1, round(det.long_window * det.rate))) if det.long_window > 0 else None
+        self._long = (  # only the Shewhart rule reads it
+            FrictionWindow(n, max(1, round(det.long_window * det.rate)))
+            if det.long_window > 0 and det.z_limit > 0
+            else None
         )
         self._cusum = Cusum(n, det.cusum_k, det.cusum_h)
         self._ewma = Ewma(n, det.ewma_lambda, det.ewma_limit)
