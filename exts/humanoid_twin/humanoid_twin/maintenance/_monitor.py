@@ -8,7 +8,9 @@ A per-joint sliding-window least squares fits ``r = f_c·sign(v)·g + d`` (g: lo
 compensation, d: static model error) once per window bin; only windows in which the joint moved both
 ways long enough judge it. The drift statistic is ``f_c`` against a healthy reference (the baseline,
 refined by later healthy estimates), in units of the estimate's standard deviation (from the sensor
-noise level, plus the model error's own spread measured in the baseline), fed to CUSUM and EWMA.
+noise level, plus the model error's own spread measured in the baseline), fed to CUSUM and EWMA, and
+checked against a Shewhart limit on its own and on a second, longer window (a step of 5 σ or more
+alarms in a few seconds instead of the ticks CUSUM needs to accumulate it).
 
 With base odometry (:meth:`HealthMonitor.on_base`, a walking robot) the shadow is **resynchronised**
 every ``resync_period``: its base is set to the measured one and its joints are moved by the mean
@@ -588,12 +590,13 @@ class HealthMonitor:
                 "maintenance.alarms": float(len(self.alarms)),
             }
             rise = self._rise()
+            alarmed = self._any_alarm()
             for i, name in enumerate(self.joint_names):
                 p = f"maintenance.{name}"
                 out[f"{p}.temperature"] = float(self.thermal.temperature[i])
                 out[f"{p}.angle"] = float(self._angle[i])
                 out[f"{p}.cycles"] = float(self._halfcycles[i] / 2.0)
-                out[f"{p}.alarm"] = float(self._any_alarm()[i])
+                out[f"{p}.alarm"] = float(alarmed[i])
                 if rise is not None and self._monitored[i]:
                     out[f"{p}.friction_rise"] = float(rise[i])
             return out
