@@ -108,6 +108,7 @@ def test_report_ranks_the_faulty_joint_first_and_writes_atomically(
     assert knee.alarm and knee.revolutions > 0 and knee.cycles > 20 and knee.temperature > 25.0
     values = monitor.values()
     assert values[f"maintenance.{FAULTY}.alarm"] == 1.0 and values["maintenance.alarms"] >= 1
+    assert values[f"maintenance.{FAULTY}.drift_z"] > 3.0 > abs(values["maintenance.left_elbow.drift_z"])
     out = tmp_path / "out"
     js, md = write_schedule(report, out)
     data = json.loads(js.read_text())

@@ -599,6 +599,7 @@ class HealthMonitor:
                 out[f"{p}.alarm"] = float(alarmed[i])
                 if rise is not None and self._monitored[i]:
                     out[f"{p}.friction_rise"] = float(rise[i])
+                    out[f"{p}.drift_z"] = float(self._z[i])
             return out
 
     def _reference_friction(self) -> FloatArray:
