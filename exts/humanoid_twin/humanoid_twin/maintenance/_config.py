@@ -247,7 +247,7 @@ class MaintenanceConfig:
         over minutes; its spread is measured in the baseline), ``min_motion`` ≤ 0.5 s (hip and
         ankle pitch move one way for only ≈ 0.2 s per 1 s stride), ``cusum_k`` ≥ 4 (the walking
         model error also wanders over minutes, beyond the baseline's spread) and no Shewhart limit
-        (``z_limit`` 0: single walking windows reach 5 σ of model error within minutes)."""
+        (``z_limit`` 0: over four nominal walking hours single windows reached z 6.2)."""
         d = self.detection
         walking = replace(
             d,
