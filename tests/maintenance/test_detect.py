@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from humanoid_twin.maintenance import Cusum, Ewma, FrictionRLS, FrictionWindow
 
@@ -93,3 +94,25 @@ def test_friction_window_estimate_its_noise_and_exact_forgetting() -> None:
     win2.close_bin()
     f2, s2, pos, neg = win2.estimate()
     assert np.isnan(f2[0]) and np.isnan(s2[0]) and pos[0] == 100 and neg[0] == 0
+
+
+def test_window_history_fits_a_longer_window_from_the_same_bins() -> None:
+    """A window that keeps 8 bins gives the 4-bin and the 8-bin fit of two separate windows."""
+    rng = np.random.default_rng(9)
+    n = 3
+    kept, short, long = FrictionWindow(n, 4, history=8), FrictionWindow(n, 4), FrictionWindow(n, 8)
+    for k in range(11 * 200):
+        if k and k % 200 == 0:
+            for w in (kept, short, long):
+                w.close_bin()
+        v = rng.standard_normal(n)
+        r = 0.1 * np.sign(v) + 0.2 * rng.standard_normal(n)
+        for w in (kept, short, long):
+            w.update(r, v, np.ones(n), np.abs(v) > 0.05)
+    assert kept.holds(8) and long.full
+    for a, b in zip(kept.estimate(), short.estimate(), strict=True):
+        np.testing.assert_allclose(a, b)
+    for a, b in zip(kept.estimate(8), long.estimate(), strict=True):
+        np.testing.assert_allclose(a, b)
+    with pytest.raises(ValueError, match=r"bins must be in 1\.\.8, got 9"):
+        kept.estimate(9)

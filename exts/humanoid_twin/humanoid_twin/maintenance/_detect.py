@@ -96,16 +96,21 @@ class FrictionWindow:
     Args:
         n: number of joints.
         bins: window length in bins.
+        history: bins kept (≥ ``bins``), so that :meth:`estimate` can also fit a longer window from the
+            same samples; default ``bins``.
     """
 
     # statistics per bin: Σφ², Σφ, Σ1, Σφr, Σr, Σ(Δr)², N_Δ, N(s>0), N(s<0)
     _NSTAT = 9
 
-    def __init__(self, n: int, bins: int) -> None:
+    def __init__(self, n: int, bins: int, history: int | None = None) -> None:
         if bins < 1:
             raise ValueError(f"bins must be >= 1, got {bins}")
-        self.n, self.bins = n, bins
-        self._ring = np.zeros((bins, self._NSTAT, n))
+        history = bins if history is None else history
+        if history < bins:
+            raise ValueError(f"history must be >= bins ({bins}), got {history}")
+        self.n, self.bins, self.history = n, bins, history
+        self._ring = np.zeros((history, self._NSTAT, n))
         self._cur = np.zeros((self._NSTAT, n))
         self._filled = 0
         self._k = 0
@@ -133,21 +138,30 @@ class FrictionWindow:
         self._last = np.where(mask, residual, np.nan)
 
     def close_bin(self) -> None:
-        """End the current bin: it enters the window, the oldest bin leaves."""
+        """End the current bin: it enters the window, the oldest kept bin leaves."""
         self._ring[self._k] = self._cur
         self._cur = np.zeros_like(self._cur)
-        self._k = (self._k + 1) % self.bins
-        self._filled = min(self._filled + 1, self.bins)
+        self._k = (self._k + 1) % self.history
+        self._filled = min(self._filled + 1, self.history)
+
+    def holds(self, bins: int) -> bool:
+        """At least ``bins`` closed bins are kept (a window of that length can be fitted)."""
+        return self._filled >= bins
 
     @property
     def full(self) -> bool:
         """The window holds ``bins`` closed bins."""
-        return self._filled == self.bins
+        return self.holds(self.bins)
 
-    def estimate(self) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-        """Over the window: friction f_c [N·m], its standard deviation [N·m], and the number of moving
-        samples with positive and with negative velocity. NaN where the fit is not determined."""
-        S = self._ring.sum(axis=0)
+    def estimate(self, bins: int | None = None) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """Over the last ``bins`` closed bins (default the window, at most ``history``): friction f_c
+        [N·m], its standard deviation [N·m], and the number of moving samples with positive and with
+        negative velocity. NaN where the fit is not determined."""
+        bins = self.bins if bins is None else bins
+        if not 1 <= bins <= self.history:
+            raise ValueError(f"bins must be in 1..{self.history}, got {bins}")
+        recent = (self._k - 1 - np.arange(bins)) % self.history
+        S = self._ring[recent].sum(axis=0)
         det = S[0] * S[2] - S[1] * S[1]
         good = det > 1e-9 * np.maximum(S[2], 1.0) ** 2
         safe = np.where(good, det, 1.0)

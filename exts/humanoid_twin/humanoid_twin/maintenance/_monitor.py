@@ -235,12 +235,11 @@ class HealthMonitor:
             arr("ambient_temperature"),
         )
         det = config.detection
-        self._win = FrictionWindow(n, max(1, round(det.window * det.rate)))
-        self._long = (  # only the Shewhart rule reads it
-            FrictionWindow(n, max(1, round(det.long_window * det.rate)))
-            if det.long_window > 0 and det.z_limit > 0
-            else None
+        short = max(1, round(det.window * det.rate))
+        self._long_bins = (  # only the Shewhart rule reads the long window: same samples, more bins
+            max(short, round(det.long_window * det.rate)) if det.long_window > 0 and det.z_limit > 0 else None
         )
+        self._win = FrictionWindow(n, short, history=self._long_bins)
         self._cusum = Cusum(n, det.cusum_k, det.cusum_h)
         self._ewma = Ewma(n, det.ewma_lambda, det.ewma_limit)
         self._lock = threading.Lock()
@@ -387,8 +386,6 @@ class HealthMonitor:
             moving[:] = False  # the shadow is settling after a resync
         gain = (1.0 + self._kload * np.abs(tau_s) / self._limits) * (1.0 + self._ktemp * (temp - self._tref))
         self._win.update(effort - tau_s, v_s, gain, moving)
-        if self._long is not None:
-            self._long.update(effort - tau_s, v_s, gain, moving)
         if self._base is not None and det.resync_period > 0:
             self._resync(q, v, v_s, elapsed)
         while elapsed >= self._next_tick:
@@ -423,8 +420,6 @@ class HealthMonitor:
         """End of a window bin: new friction estimates, baseline, reference and alarm statistics."""
         det = self.config.detection
         self._win.close_bin()
-        if self._long is not None:
-            self._long.close_bin()
         if not self._win.full:
             return
         f, sd, npos, nneg = self._win.estimate()
@@ -463,8 +458,8 @@ class HealthMonitor:
         z_top = z
         if det.z_limit > 0:
             shewhart = (z > det.z_limit) & big
-            if self._long is not None and self._long.full:
-                fl, sdl, _, _ = self._long.estimate()
+            if self._long_bins is not None and self._win.holds(self._long_bins):
+                fl, sdl, _, _ = self._win.estimate(self._long_bins)
                 ok = judged & np.isfinite(fl) & np.isfinite(sdl)
                 sigma_l = np.maximum(np.sqrt(np.nan_to_num(sdl) ** 2 + sm2 + ref2), det.sigma_floor)
                 z_long = np.where(ok, (np.nan_to_num(fl) - self._mu) / sigma_l, 0.0)
@@ -475,7 +470,7 @@ class HealthMonitor:
             "ewma": self._ewma.update(z, judged) & big,
             "shewhart": shewhart,
         }
-        self._z = np.where(judged, z_top, 0.0)
+        self._z = z_top  # 0 where not judged (z and z_long are)
         values = {"cusum": self._cusum.g, "ewma": self._ewma.e, "shewhart": z_top}
         for name, hit in stats.items():
             new = hit & judged & ~self._alarmed[name]
