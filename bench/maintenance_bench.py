@@ -77,6 +77,14 @@ class Walker:
         )
 
 
+def _first_alarm(own: list[Any], onset: float) -> dict[str, Any]:
+    """Delay [s] after ``onset`` and statistic of the earliest of ``own`` alarms (None: none)."""
+    first = min(own, key=lambda a: a.time, default=None)
+    if first is None:
+        return {"delay": None, "statistic": None}
+    return {"delay": first.time - onset, "statistic": first.statistic}
+
+
 def step_case(joint: str, seed: int, onset: float = ONSET, duration: float = STEP_DURATION) -> dict[str, Any]:
     """A +20 % step of the joint's true friction at ``onset``; the monitor runs ``duration`` s."""
     f = robot(seed, []).truth().joints[joint].friction
@@ -102,8 +110,7 @@ def step_case(joint: str, seed: int, onset: float = ONSET, duration: float = STE
         "sigma": sigma if math.isfinite(sigma) else None,
         "monitored": jh.monitored,
         "note": jh.note,
-        "delay": (min(a.time for a in own) - truth_onset) if own else None,
-        "statistic": min(own, key=lambda a: a.time).statistic if own else None,
+        **_first_alarm(own, truth_onset),
         "other_alarms": others,
         "ranked_first": first == joint,
     }
@@ -195,8 +202,7 @@ def walk_step_case(joint: str, seed: int) -> dict[str, Any]:
         "sigma_noise": float(mon._sigma0[i]),
         "monitored": bool(mon._monitored[i]),
         "estimated_step": float(mon._friction[i] - mon._mu[i]) if mon._monitored[i] else None,
-        "delay": (min(a.time for a in own) - truth_onset) if own else None,
-        "statistic": min(own, key=lambda a: a.time).statistic if own else None,
+        **_first_alarm(own, truth_onset),
         "other_alarms": sorted({a.joint for a in mon.alarms if a.joint != joint}),
         "ranked_first": bool(rep.schedule) and rep.schedule[0].joint == joint,
     }

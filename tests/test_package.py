@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -27,11 +28,17 @@ def test_version_agrees_with_extension_toml() -> None:
 def test_a_built_wheel_carries_the_version(tmp_path: Path) -> None:
     """Installed from a wheel there is no extension folder: the build writes ``humanoid_twin/VERSION``,
     which the package reads (without importing importlib.metadata, ~20 ms of every CLI call)."""
-    r = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--disable-pip-version-check",
-         "-w", str(tmp_path), str(ROOT)],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+    build = ROOT / "build"  # setuptools builds in the tree: leave no stale build/ behind
+    existed = build.exists()
+    try:
+        r = subprocess.run(
+            [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--disable-pip-version-check",
+             "-w", str(tmp_path), str(ROOT)],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+    finally:
+        if not existed:
+            shutil.rmtree(build, ignore_errors=True)
     assert r.returncode == 0, r.stderr[-2000:]
     (wheel,) = tmp_path.glob("humanoid_twin-*.whl")
     with zipfile.ZipFile(wheel) as z:
