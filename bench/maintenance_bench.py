@@ -333,7 +333,11 @@ def write_docs(out: dict[str, Any]) -> None:
         "",
         f"Summary: detected within {TARGET_DELAY:.0f} s on **{len(hit)} of {len(judged)}** monitored "
         f"joints, faulty joint ranked first on **{len(first)} of {len(judged)}**; "
-        f"{len(steps) - len(judged)} joints not monitored (not excited by the routine).",
+        + (
+            f"{len(steps) - len(judged)} joints not monitored (not excited by the routine)."
+            if len(judged) < len(steps)
+            else "every joint monitored."
+        ),
         "",
         "| joint | friction [N·m] | step [N·m] | Δf est. [N·m] | σ [N·m] | step/σ | delay [s] | first by | "
         "other joints alarmed | ranked first |",
@@ -383,11 +387,12 @@ def write_docs(out: dict[str, Any]) -> None:
         lines.append(f"| {row['t']:.0f} | {med} | {band} | {row['true_s']:.0f} | {err} | {row['first']} |")
     walking = _walking_lines(out)
     text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else ""
+    walls = f"{out['wall']:.0f} s"
     if not walking:  # a run without walking (--walk-hours 0) keeps the walking part of the last one
         kept = re.search(r"^### Walking\n.*?(?=^## |^Total wall time|\Z)", text, re.S | re.M)
         walking = ["", kept.group(0).rstrip("\n")] if kept else []
+        walls += " (this run: no walking; the walking subsection is kept from an earlier run)" if kept else ""
     lines += walking
-    walls = f"{out['wall']:.0f} s"
     if "wall_walking" in out:  # the walking sessions ran separately
         walls += f" (+ {out['wall_walking']:.0f} s walking)"
     lines += ["", f"Total wall time {walls} on 2 cores."]

@@ -166,7 +166,7 @@ def test_whatif_unknown_scenario_lists_ready_ones(tmp_path: Path) -> None:
 
 def test_emulate_walks_one_way_only() -> None:
     r = cli("emulate", "--walk", "--walk-straight")
-    assert r.returncode == 2 and "--walk and --walk-straight exclude each other" in r.stderr
+    assert r.returncode == 2 and "--walk, --walk-straight and --exercise exclude each other" in r.stderr
     assert "Traceback" not in r.stderr
 
 

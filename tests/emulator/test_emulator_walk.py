@@ -35,5 +35,7 @@ def test_emulated_robot_walks_upright() -> None:
 
 def test_motion_is_validated() -> None:
     assert EmulatorConfig(motion="walk_straight").motion == "walk_straight"
-    with pytest.raises(ConfigError, match="motion 'run' is not one of 'stand', 'walk', 'walk_straight'"):
+    with pytest.raises(
+        ConfigError, match="motion 'run' is not one of 'stand', 'walk', 'walk_straight', 'exercise'"
+    ):
         EmulatorConfig(motion="run")  # type: ignore[arg-type]

@@ -16,7 +16,7 @@ from humanoid_twin.maintenance import (
     load_maintenance_config,
     write_schedule,
 )
-from humanoid_twin.maintenance._exercise import run_exercise
+from humanoid_twin.maintenance._exercise import exercise_targets, run_exercise
 from humanoid_twin.maintenance._report import REPORT_FILE, SCHEDULE_FILE
 
 FAULTY = "right_knee"
@@ -87,14 +87,24 @@ def test_cross_talk_in_the_leg_chain_is_not_alarmed(faulty_run: tuple[HealthMoni
     assert not monitor._any_alarm()[other]
 
 
-def test_joints_that_do_not_move_are_reported_as_not_monitored(
-    faulty_run: tuple[HealthMonitor, EmulatedRobot],
-) -> None:
+def test_every_joint_of_the_routine_is_monitored(faulty_run: tuple[HealthMonitor, EmulatedRobot]) -> None:
     monitor, _ = faulty_run
     report = monitor.report()
-    yaw = report.joint("left_hip_yaw")  # the routine never turns the hips
+    assert all(j.monitored and j.note == "" for j in report.joints), [
+        j.joint for j in report.joints if not j.monitored
+    ]
+
+
+def test_joints_that_do_not_move_are_reported_as_not_monitored() -> None:
+    def neck_still(t: float) -> dict[str, float]:
+        return {**exercise_targets(t), "neck_yaw": 0.0}
+
+    monitor = HealthMonitor()
+    run_exercise(EmulatedRobot(typical_config(3)), monitor, 26.0, motion=neck_still)  # past the baseline
+    report = monitor.report()
+    yaw = report.joint("neck_yaw")
     assert not yaw.monitored and yaw.friction is None and "not monitored" in yaw.note
-    assert report.joint("left_elbow").monitored and report.joint("left_elbow").note == ""
+    assert report.joint("neck_pitch").monitored and report.joint("neck_pitch").note == ""
     assert "not excited" in report.to_markdown()
 
 

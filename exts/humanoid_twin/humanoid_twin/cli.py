@@ -460,6 +460,9 @@ def emulate(
     walk_straight: Annotated[
         bool, typer.Option("--walk-straight", help="Walk straight ahead for ever (endurance motion).")
     ] = False,
+    exercise: Annotated[
+        bool, typer.Option("--exercise", help="Run the maintenance diagnostic routine (feet planted).")
+    ] = False,
 ) -> None:
     """Run the robot emulator: the humanoid in MuJoCo with hidden offsets, noise, latency and faults."""
     import dataclasses
@@ -475,10 +478,14 @@ def emulate(
             cfg = dataclasses.replace(cfg, speed=speed, clock="sim" if speed != 1 else cfg.clock)
         if truth is not None:
             cfg = dataclasses.replace(cfg, truth_file=truth)
-        if walk and walk_straight:
-            _fail("--walk and --walk-straight exclude each other; pick one", 2)
-        if walk or walk_straight:
-            cfg = dataclasses.replace(cfg, motion="walk" if walk else "walk_straight")
+        picked: list[Literal["walk", "walk_straight", "exercise"]] = []
+        picked += ["walk"] if walk else []
+        picked += ["walk_straight"] if walk_straight else []
+        picked += ["exercise"] if exercise else []
+        if len(picked) > 1:
+            _fail("--walk, --walk-straight and --exercise exclude each other; pick one", 2)
+        if picked:
+            cfg = dataclasses.replace(cfg, motion=picked[0])
         if cfg.domain_id is None:
             ensure_local_ros()
         stop = threading.Event()

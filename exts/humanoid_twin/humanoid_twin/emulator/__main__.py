@@ -30,6 +30,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     walk.add_argument(
         "--walk-straight", action="store_true", help="walk straight ahead for ever (endurance motion)"
     )
+    walk.add_argument(
+        "--exercise", action="store_true", help="run the maintenance diagnostic routine (feet planted)"
+    )
     parser.add_argument("--truth", type=Path, help="override the config's truth_file")
     parser.add_argument("--verbose", "-v", action="store_true", help="log at INFO level")
     args = parser.parse_args(argv)
@@ -41,8 +44,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = load_emulator_config(args.config) if args.config is not None else EmulatorConfig()
         changes: dict[str, object] = {}
-        if args.walk or args.walk_straight:
-            changes.update(motion="walk" if args.walk else "walk_straight")
+        if args.walk or args.walk_straight or args.exercise:
+            changes.update(
+                motion="walk" if args.walk else "walk_straight" if args.walk_straight else "exercise"
+            )
         if args.speed is not None:
             changes.update(speed=args.speed, clock="sim")
         if args.seed is not None:

@@ -41,6 +41,8 @@ JOINT_PARAMETERS: tuple[str, ...] = ("friction", "damping", "armature_scale", "s
 """Hidden parameters that are per joint (``mass_scale`` is per link)."""
 _SCALES = ("armature_scale", "mass_scale", "strength_scale")
 _NORMAL_CLIP = 3.0  # normal draws are clipped to mean ± 3 std
+MOTIONS = ("stand", "walk", "walk_straight", "exercise")
+"""What an emulated robot can do on its own (``EmulatorConfig.motion``)."""
 
 
 _finite = check_number
@@ -304,11 +306,12 @@ class EmulatorConfig:
     clock: Literal["wall", "sim"] = "wall"
     """Stamps: ``wall`` = wall-clock ROS time; ``sim`` = emulator time from 0, published on ``/clock``
     (listeners set ``use_sim_time``); default ``wall``."""
-    motion: Literal["stand", "walk", "walk_straight"] = "stand"
+    motion: Literal["stand", "walk", "walk_straight", "exercise"] = "stand"
     """What the robot does on its own: ``stand`` (hold the nominal pose; default), ``walk`` (walk a
     closed lap, 2 m out and back, for ever) or ``walk_straight`` (walk straight ahead for ever, one
     stride repeating: the endurance motion), with :mod:`humanoid_twin.control`'s gait and walking
-    gains — needs the ``[walk]`` extra. Commands on ``joint_command`` are applied on top."""
+    gains — needs the ``[walk]`` extra; or ``exercise`` (the maintenance diagnostic routine, feet
+    planted, period 4 s: docs/maintenance.md). Commands on ``joint_command`` are applied on top."""
     publish_base: bool = False
     """Also publish the floating base pose (odometry) on :attr:`Topics.base_pose`; default off."""
     publish_targets: bool = False
@@ -337,8 +340,8 @@ class EmulatorConfig:
                 f"timestep {self.timestep!r} s is longer than the publish period 1/{self.rate:g} Hz; lower it"
             )
         _finite("speed", self.speed, low=0.01, high=1000.0)
-        if self.motion not in ("stand", "walk", "walk_straight"):
-            raise ConfigError(f"motion {self.motion!r} is not one of 'stand', 'walk', 'walk_straight'")
+        if self.motion not in MOTIONS:
+            raise ConfigError(f"motion {self.motion!r} is not one of {', '.join(map(repr, MOTIONS))}")
         if self.clock not in ("wall", "sim"):
             raise ConfigError(f"clock {self.clock!r} is not one of 'wall', 'sim'")
         if self.speed != 1.0 and self.clock != "sim":

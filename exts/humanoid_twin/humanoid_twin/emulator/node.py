@@ -33,6 +33,8 @@ _log = logging.getLogger(__name__)
 
 _MAX_SLEEP = 0.05  # [s] the loop wakes at least this often to notice a stop request
 _LATE = 0.05  # [s] a tick more than this late (wall) counts as an overrun
+STREAM_DEPTH = 1000
+"""Publisher queue of joint_states, joint_targets and base_pose [messages] (1 s at 1 kHz)."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,10 @@ def run_emulator(
         robot = robot if robot is not None else EmulatedRobot(config, options=WALK_OPTIONS)
         gait = EmulatorWalk(straight=config.motion == "walk_straight")
         motion = walk_targets(gait, model=robot.robot, initial=dict(robot.pose))
+    elif config.motion == "exercise":
+        from ..maintenance._exercise import exercise_motion
+
+        motion = exercise_motion()
     robot = robot if robot is not None else EmulatedRobot(config)
 
     os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
@@ -145,14 +151,22 @@ def run_emulator(
             durability=rclpy.qos.DurabilityPolicy.VOLATILE,
             history=rclpy.qos.HistoryPolicy.KEEP_LAST,
         )
+        # the sample streams keep 1 s at 1 kHz: a reliable writer drops unacknowledged samples past its
+        # depth, so with 10 a subscriber that stalls for 20 ms at 500 Hz would lose samples
+        stream = rclpy.qos.QoSProfile(
+            depth=STREAM_DEPTH,
+            reliability=rclpy.qos.ReliabilityPolicy.RELIABLE,
+            durability=rclpy.qos.DurabilityPolicy.VOLATILE,
+            history=rclpy.qos.HistoryPolicy.KEEP_LAST,
+        )
         topics = config.topics
-        js_pub = node.create_publisher(JointStateMsg, topics.joint_states, qos)
+        js_pub = node.create_publisher(JointStateMsg, topics.joint_states, stream)
         clock_pub = node.create_publisher(ClockMsg, topics.clock, qos) if config.clock == "sim" else None
         odom_pub = (
-            node.create_publisher(convert.Odometry, topics.base_pose, qos) if config.publish_base else None
+            node.create_publisher(convert.Odometry, topics.base_pose, stream) if config.publish_base else None
         )
         targets_pub = (
-            node.create_publisher(JointStateMsg, topics.joint_targets, qos)
+            node.create_publisher(JointStateMsg, topics.joint_targets, stream)
             if config.publish_targets
             else None
         )

@@ -18,6 +18,14 @@ measured − shadow offset since the last resync (averaging keeps the sensor noi
 ``resync_mask`` after a resync are not used. Open loop, a walking shadow drifts away from the robot
 (different yaw, contact timing) within seconds; friction acts on the effort instantly, so a short
 horizon keeps it.
+
+**Command timing.** A command acts on the shadow from its stamp (the time it takes effect on the
+robot), not from when it arrives: with stiff servos, a target applied one 2 ms sample late shifts the
+shadow's effort by kp·v·dt (≈ 1 N·m at kp 1000 and 0.5 rad/s), correlated with sign(v), i.e. a fake
+friction 100 times a 20 % step. Live, commands (or the robot's servo targets) and joint states come
+on separate topics in no guaranteed order, so a joint state is processed once the command for the
+interval before it has arrived (a command stamped at or after the previous state), or once states
+``COMMAND_HOLD`` newer have arrived (a robot that gets no command every sample).
 """
 
 from __future__ import annotations
@@ -138,6 +146,21 @@ class _Shadow:
         return np.asarray(self.data.qvel[self.vadr], dtype=float)
 
 
+COMMAND_HOLD = 0.05
+"""[s] how long a joint state waits for the command that acts before it (see the module doc)."""
+DENSE_COMMANDS = 0.02
+"""[s] a command stream at least this dense (50 Hz; a robot's servo targets at its sample rate) has
+lost messages where two commands are further apart than its period: their targets are interpolated,
+for gaps up to ``COMMAND_HOLD`` (holding the old target would lag the shadow by a sample or more and
+read as friction). Sparser streams hold each command until the next."""
+CLOCK_MISMATCH = 1.0
+STILL_RESET = 2.0
+"""[s] a robot that stood still this long and moves again restarts the warm-up (before the baseline
+is done): the start of its motion, and its transient, stay out of the baseline."""
+"""[s] a command stamped this far after the newest joint state is on another clock: it acts at once."""
+_MAX_QUEUED = 4096
+
+
 def _loop_mask(robot: RobotModel, names: tuple[str, ...], ends: tuple[str, str]) -> NDArray[np.bool_]:
     """Joints on the kinematic path between two links (none if a link is missing)."""
 
@@ -253,7 +276,25 @@ class HealthMonitor:
         self._sigma_model = np.zeros(n)
         """Spread of the window estimates beyond the sensor noise, measured in the baseline [N·m]
         (model error that changes from window to window, e.g. on a walking robot)."""
-        self._pending: list[tuple[NDArray[np.intp], FloatArray]] = []
+        self._commands: deque[tuple[float, NDArray[np.intp], FloatArray]] = deque(maxlen=_MAX_QUEUED)
+        """Commands (stamp [s], joints, targets [rad]) not yet applied to the shadow, in arrival order."""
+        self._latest_command = -math.inf
+        self._states: deque[tuple[JointState, float | None]] = deque()
+        """Joint states waiting for their command, with the stamp of the state received before each."""
+        self._received: float | None = None
+        self._applied: tuple[float, NDArray[np.intp], FloatArray] | None = None
+        """The last command applied: stamp [s], joints, targets [rad]."""
+        self._period = math.inf
+        """[s] period of the command stream: median interval of the last commands applied (same joints)."""
+        self._intervals: deque[float] = deque(maxlen=15)
+        self._filled = 0
+        """Lost commands whose targets were interpolated."""
+        self._filled_to = -math.inf
+        self._moving_since = 0.0
+        """[s] since the first sample: when the warm-up started — at the first sample, or when the
+        robot moved (a joint faster than twice the stiction threshold) after standing still."""
+        self._still_from: float | None = 0.0
+        """[s] stamp of the last interpolated target."""
         self._t0: float | None = None
         self._last: float | None = None
         self._q: FloatArray | None = None
@@ -303,17 +344,16 @@ class HealthMonitor:
         return np.array(src, dtype=np.intp), np.array(dst, dtype=np.intp)
 
     def on_command(self, cmd: JointCommand) -> None:
-        """A joint command (position targets [rad]); applied to the shadow model from now on."""
-        if cmd.position is None:
+        """A joint command (position targets [rad]); acts on the shadow model from its stamp on."""
+        if cmd.position is None or not math.isfinite(cmd.stamp):
             return
         src, dst = self._indices(cmd.names)
         q = np.asarray(cmd.position, dtype=float)[src]
         ok = np.isfinite(q)
         with self._lock:
-            if self._shadow is None:
-                self._pending.append((dst[ok], q[ok]))
-            else:
-                self._shadow.command(dst[ok], q[ok])
+            self._commands.append((float(cmd.stamp), dst[ok], q[ok]))
+            self._latest_command = max(self._latest_command, float(cmd.stamp))
+            self._drain()
 
     def on_base(self, base: BaseState) -> None:
         """Base odometry of a floating-base robot; from now on the shadow is resynchronised to the
@@ -324,9 +364,79 @@ class HealthMonitor:
             self._base = base
 
     def on_joint_state(self, js: JointState) -> None:
-        """A measured joint state (position [rad], velocity [rad/s], effort [N·m])."""
+        """A measured joint state (position [rad], velocity [rad/s], effort [N·m]); processed once
+        the command acting before it has arrived (see the module doc)."""
         with self._lock:
+            self._states.append((js, self._received))
+            self._received = float(js.stamp)
+            self._drain()
+
+    def _drain(self, flush: bool = False) -> None:
+        """Process the waiting joint states whose command has arrived (all of them with ``flush``)."""
+        eps = 0.25 * self.timestep
+        while self._states:
+            js, before = self._states[0]
+            t = float(js.stamp)
+            # the command acting just before t: one period before it in a dense stream (a lost state
+            # does not make the next one ready early), else the one at or after the previous state
+            due = t - self._period if self._period <= DENSE_COMMANDS else before
+            ready = (
+                flush
+                or due is None
+                or self._latest_command >= due - eps
+                or (self._received is not None and self._received - t >= COMMAND_HOLD)
+            )
+            if not ready:
+                return
+            self._states.popleft()
             self._on_joint_state(js)
+
+    def _apply_commands(self, t: float) -> None:
+        """Apply the queued commands that act up to stamp ``t``, each at its own stamp; targets lost
+        from a dense stream are interpolated (see :data:`DENSE_COMMANDS`)."""
+        assert self._shadow is not None and self._t0 is not None
+        eps = 0.25 * self.timestep
+        while self._commands:
+            stamp, idx, val = self._commands[0]
+            if stamp > t + CLOCK_MISMATCH:
+                self._shadow.command(idx, val)  # another clock: act now
+                self._commands.popleft()
+                self._applied = None
+                continue
+            if stamp > t - eps:
+                self._fill_gap(t, stamp, idx, val)
+                return  # acts after this state
+            self._shadow.advance_to(stamp - self._t0)  # no-op for a late command
+            self._commands.popleft()
+            self._shadow.command(idx, val)
+            last = self._applied
+            if last is not None and np.array_equal(last[1], idx) and stamp > last[0]:
+                self._intervals.append(stamp - last[0])
+                self._period = float(np.median(self._intervals))  # lost messages do not move it
+            else:
+                self._intervals.clear()
+                self._period = math.inf
+            self._applied = (stamp, idx, val)
+
+    def _fill_gap(self, t: float, stamp: float, idx: NDArray[np.intp], val: FloatArray) -> None:
+        """The next command (at ``stamp``) comes after state ``t``: if it follows the last one of a
+        dense stream by more than a period, the targets of the lost messages due before ``t`` are
+        interpolated between the two, each at its own time."""
+        last, p = self._applied, self._period
+        if last is None or not p <= DENSE_COMMANDS or stamp - last[0] > COMMAND_HOLD:
+            return
+        if not np.array_equal(last[1], idx):
+            return
+        assert self._shadow is not None and self._t0 is not None
+        eps = 0.25 * self.timestep
+        s0, _, v0 = last
+        tm = (self._filled_to if self._filled_to > s0 else s0) + p  # after the fills for earlier states
+        while tm < min(stamp, t) - eps:
+            self._shadow.advance_to(tm - self._t0)
+            self._shadow.command(idx, v0 + (val - v0) * ((tm - s0) / (stamp - s0)))
+            self._filled_to = tm
+            self._filled += 1
+            tm += p
 
     def _on_joint_state(self, js: JointState) -> None:
         src, dst = self._indices(js.names)
@@ -345,10 +455,8 @@ class HealthMonitor:
             self._shadow = _Shadow(self.robot, self.options, self.joint_names, self.timestep)
             self._shadow.robot_joint_names = self.joint_names
             self._shadow.start(q)
-            for idx, val in self._pending:
-                self._shadow.command(idx, val)
-            self._pending.clear()
             self._t0, self._last, self._q = t, t, q
+            self._apply_commands(t)
             self._ext = q.copy()
             self.samples = 1
             return
@@ -364,8 +472,13 @@ class HealthMonitor:
             effort = np.asarray(js.effort, dtype=float)[order]
             if not np.all(np.isfinite(effort)):
                 effort = None
+        self._apply_commands(t)
         self._shadow.advance_to(elapsed)
         self._last, self.samples = t, self.samples + 1
+        if self._mu0 is None:
+            self._note_motion(
+                elapsed, bool(np.any(np.abs(v) > 2.0 * self.config.detection.velocity_threshold))
+            )
         # usage
         self._angle += np.abs(v) * dt
         self._cycles(q)
@@ -391,6 +504,21 @@ class HealthMonitor:
         while elapsed >= self._next_tick:
             self._next_tick += 1.0 / det.rate
             self._tick(t, elapsed)
+
+    def _note_motion(self, elapsed: float, moving: bool) -> None:
+        """Until the baseline is done, the warm-up starts again (dropping the baseline so far) when
+        the robot moves after standing still for ``STILL_RESET`` (also from the first sample on)."""
+        if not moving:
+            if self._still_from is None:
+                self._still_from = elapsed
+            return
+        if self._still_from is not None and elapsed - self._still_from >= STILL_RESET:
+            rate = self.config.detection.rate
+            self._moving_since = math.ceil(elapsed * rate) / rate  # on the tick grid, after the start
+            self._base_f.clear()
+            self._base_sd.clear()
+            self._base_ok.clear()
+        self._still_from = None
 
     def _resync(self, q: FloatArray, v: FloatArray, v_shadow: FloatArray, elapsed: float) -> None:
         assert self._shadow is not None
@@ -429,9 +557,10 @@ class HealthMonitor:
         self._excited = excited
         self._friction = np.where(excited, f, self._friction)
         self._friction_std = np.where(excited, sd, self._friction_std)
-        if elapsed < det.warmup + det.window - 1e-9:
+        since = elapsed - self._moving_since
+        if since < det.warmup + det.window - 1e-9:
             return
-        if elapsed <= det.warmup + det.baseline + 1e-9:
+        if since <= det.warmup + det.baseline + 1e-9:
             self._base_f.append(np.where(excited, f, np.nan))
             self._base_sd.append(np.where(excited, sd, np.nan))
             self._base_ok.append(excited.astype(float))
@@ -679,6 +808,7 @@ class HealthMonitor:
         L10 life gives :attr:`JointHealth.rul_planned`.
         """
         with self._lock:
+            self._drain(flush=True)  # states still waiting for a command
             created = now_iso()
             rise = self._rise()
             joints = []
