@@ -41,7 +41,8 @@ JOINT_PARAMETERS: tuple[str, ...] = ("friction", "damping", "armature_scale", "s
 """Hidden parameters that are per joint (``mass_scale`` is per link)."""
 _SCALES = ("armature_scale", "mass_scale", "strength_scale")
 _NORMAL_CLIP = 3.0  # normal draws are clipped to mean ± 3 std
-MOTIONS = ("stand", "walk", "walk_straight", "exercise")
+Motion = Literal["stand", "walk", "walk_straight", "exercise"]
+MOTIONS: tuple[str, ...] = get_args(Motion)
 """What an emulated robot can do on its own (``EmulatorConfig.motion``)."""
 
 
@@ -306,7 +307,7 @@ class EmulatorConfig:
     clock: Literal["wall", "sim"] = "wall"
     """Stamps: ``wall`` = wall-clock ROS time; ``sim`` = emulator time from 0, published on ``/clock``
     (listeners set ``use_sim_time``); default ``wall``."""
-    motion: Literal["stand", "walk", "walk_straight", "exercise"] = "stand"
+    motion: Motion = "stand"
     """What the robot does on its own: ``stand`` (hold the nominal pose; default), ``walk`` (walk a
     closed lap, 2 m out and back, for ever) or ``walk_straight`` (walk straight ahead for ever, one
     stride repeating: the endurance motion), with :mod:`humanoid_twin.control`'s gait and walking

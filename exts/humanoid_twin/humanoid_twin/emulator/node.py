@@ -145,20 +145,19 @@ def run_emulator(
     spinning = threading.Event()
     try:
         node = rclpy.create_node(config.node_name, context=context, start_parameter_services=False)
-        qos = rclpy.qos.QoSProfile(
-            depth=10,
-            reliability=rclpy.qos.ReliabilityPolicy.RELIABLE,
-            durability=rclpy.qos.DurabilityPolicy.VOLATILE,
-            history=rclpy.qos.HistoryPolicy.KEEP_LAST,
-        )
+
+        def reliable(depth: int) -> Any:
+            return rclpy.qos.QoSProfile(
+                depth=depth,
+                reliability=rclpy.qos.ReliabilityPolicy.RELIABLE,
+                durability=rclpy.qos.DurabilityPolicy.VOLATILE,
+                history=rclpy.qos.HistoryPolicy.KEEP_LAST,
+            )
+
+        qos = reliable(10)
         # the sample streams keep 1 s at 1 kHz: a reliable writer drops unacknowledged samples past its
         # depth, so with 10 a subscriber that stalls for 20 ms at 500 Hz would lose samples
-        stream = rclpy.qos.QoSProfile(
-            depth=STREAM_DEPTH,
-            reliability=rclpy.qos.ReliabilityPolicy.RELIABLE,
-            durability=rclpy.qos.DurabilityPolicy.VOLATILE,
-            history=rclpy.qos.HistoryPolicy.KEEP_LAST,
-        )
+        stream = reliable(STREAM_DEPTH)
         topics = config.topics
         js_pub = node.create_publisher(JointStateMsg, topics.joint_states, stream)
         clock_pub = node.create_publisher(ClockMsg, topics.clock, qos) if config.clock == "sim" else None

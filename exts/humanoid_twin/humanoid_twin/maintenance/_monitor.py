@@ -24,8 +24,9 @@ robot), not from when it arrives: with stiff servos, a target applied one 2 ms s
 shadow's effort by kp·v·dt (≈ 1 N·m at kp 1000 and 0.5 rad/s), correlated with sign(v), i.e. a fake
 friction 100 times a 20 % step. Live, commands (or the robot's servo targets) and joint states come
 on separate topics in no guaranteed order, so a joint state is processed once the command for the
-interval before it has arrived (a command stamped at or after the previous state), or once states
-``COMMAND_HOLD`` newer have arrived (a robot that gets no command every sample).
+interval before it has arrived (stamped one stream period before it, or at or after the previous
+state for a sparse stream), or once states ``COMMAND_HOLD`` newer have arrived (a robot that gets no
+command every sample). Targets lost from a dense stream are interpolated (``DENSE_COMMANDS``).
 """
 
 from __future__ import annotations
@@ -154,10 +155,11 @@ lost messages where two commands are further apart than its period: their target
 for gaps up to ``COMMAND_HOLD`` (holding the old target would lag the shadow by a sample or more and
 read as friction). Sparser streams hold each command until the next."""
 CLOCK_MISMATCH = 1.0
+"""[s] a command stamped this far after the joint state being processed is on another clock: it acts
+at once."""
 STILL_RESET = 2.0
 """[s] a robot that stood still this long and moves again restarts the warm-up (before the baseline
 is done): the start of its motion, and its transient, stay out of the baseline."""
-"""[s] a command stamped this far after the newest joint state is on another clock: it acts at once."""
 _MAX_QUEUED = 4096
 
 
@@ -290,11 +292,12 @@ class HealthMonitor:
         self._filled = 0
         """Lost commands whose targets were interpolated."""
         self._filled_to = -math.inf
+        """[s] stamp of the last interpolated target."""
         self._moving_since = 0.0
         """[s] since the first sample: when the warm-up started — at the first sample, or when the
         robot moved (a joint faster than twice the stiction threshold) after standing still."""
         self._still_from: float | None = 0.0
-        """[s] stamp of the last interpolated target."""
+        """[s] since the first sample: since when the robot stands still (None: it moves)."""
         self._t0: float | None = None
         self._last: float | None = None
         self._q: FloatArray | None = None
@@ -411,8 +414,10 @@ class HealthMonitor:
             self._shadow.command(idx, val)
             last = self._applied
             if last is not None and np.array_equal(last[1], idx) and stamp > last[0]:
-                self._intervals.append(stamp - last[0])
-                self._period = float(np.median(self._intervals))  # lost messages do not move it
+                gap = stamp - last[0]
+                self._intervals.append(gap)
+                if abs(gap - self._period) > eps:  # lost messages do not move the median
+                    self._period = sorted(self._intervals)[len(self._intervals) // 2]
             else:
                 self._intervals.clear()
                 self._period = math.inf
