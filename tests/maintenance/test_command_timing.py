@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from humanoid_twin.emulator import EmulatedRobot, typical_config
-from humanoid_twin.maintenance import HealthMonitor
+from humanoid_twin.maintenance import HealthMonitor, _monitor
 from humanoid_twin.maintenance._exercise import run_exercise
 
 SECONDS = 30.0  # past the 5 s warm-up and the 20 s baseline
@@ -80,3 +80,59 @@ def test_a_sparse_command_stream_holds_each_target() -> None:
     log = sorted([("c", c) for c in cmds] + [("s", s) for s in states], key=lambda e: e[1].stamp)
     monitor = _feed(log)
     assert monitor._filled == 0 and monitor.samples == len(states)
+
+
+def _without_commands(log: list[tuple[str, Any]], start: float, length: float) -> list[tuple[str, Any]]:
+    """The servo targets stamped in [start, start + length) lost; every joint state kept."""
+    return [(k, x) for k, x in log if k == "s" or not start <= x.stamp < start + length]
+
+
+def test_a_command_outage_is_interpolated_and_the_settling_left_out(
+    stream: list[tuple[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """40 ms of servo targets lost in the monitored phase (shorter than a joint state waits for its
+    command): interpolated through, and the samples while the shadow settles (100 · 0.04² s) not used,
+    the estimates stay those of the whole stream. Holding the last target through it, and using every
+    sample, moves them by many σ."""
+    ref = _feed(stream)
+    lossy = _without_commands(stream, 27.0, 0.04)
+    kept = _feed(lossy)
+    assert kept._filled == 20 and 80 <= kept.off_path <= 100  # 0.18 s after the gap
+    assert kept.alarms == [] and kept._monitored.all()
+    sigma = float(np.max(ref._friction_std))
+    assert np.max(np.abs(kept._friction - ref._friction)) < 2 * sigma
+
+    monkeypatch.setattr(_monitor, "FILL_LIMIT", 0.0)  # hold the target through the gap
+    monkeypatch.setattr(_monitor, "MAX_SETTLE", 0.0)  # and use every sample
+    held = _feed(lossy)
+    assert held.off_path == 0
+    assert np.max(np.abs(held._friction - ref._friction)) > 5 * sigma
+
+
+def test_a_twin_that_falls_behind_reports_the_samples_it_could_not_use(
+    stream: list[tuple[str, Any]],
+) -> None:
+    """Bursts of lost messages on both topics (a twin process that cannot keep up with 500 Hz): the
+    monitor leaves the unusable samples out, judges no joint on what is left, raises no alarm, and
+    says why in each joint's note and in the report."""
+    rng = np.random.default_rng(5)
+    lost: list[tuple[float, float]] = []
+    t = 1.0
+    while t < SECONDS:
+        length = float(rng.uniform(0.02, 0.15))
+        lost.append((t, t + length))
+        t += length + float(rng.exponential(0.25))
+    starts = np.array([a for a, _ in lost])
+    ends = np.array([b for _, b in lost])
+
+    def gone(stamp: float) -> bool:
+        i = int(np.searchsorted(starts, stamp, side="right")) - 1
+        return i >= 0 and stamp < ends[i]
+
+    monitor = _feed([(k, x) for k, x in stream if not gone(x.stamp)])
+    report = monitor.report()
+    assert report.off_path_fraction > 0.3
+    assert report.alarms == ()
+    unjudged = [j for j in report.joints if not j.monitored]
+    assert unjudged and all("commands were lost or late" in j.note for j in unjudged)
+    assert "commands were lost or late" in report.to_markdown()

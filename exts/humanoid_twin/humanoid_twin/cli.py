@@ -581,12 +581,21 @@ def maintenance(
             "--walking", help="The robot walks: longer warm-up/baseline, shorter motion check (docs)."
         ),
     ] = False,
+    predictions: Annotated[
+        bool,
+        typer.Option(
+            "--predictions",
+            help="--live: also publish the twin's predictions (off: the monitor does not use them, "
+            "and a process that falls behind loses the samples it needs).",
+        ),
+    ] = False,
     out: Annotated[
         Path, typer.Option(help="Folder for maintenance_schedule.json and maintenance_report.md.")
     ] = Path("out/maintenance"),
 ) -> None:
     """Joint health, wear, alarms and a maintenance schedule, from a recording or the live robot."""
     from .maintenance import MaintenanceConfig, analyze_recording, load_maintenance_config, write_schedule
+    from .maintenance._report import OFF_PATH_WARN, off_path_warning
 
     with _errors():
         if (recording is None) == (not live):
@@ -601,7 +610,9 @@ def maintenance(
             with console.status(f"analysing {recording}"):
                 report = analyze_recording(recording, mcfg, topics=topics)
         else:
-            report = _live_maintenance(config, session_config, duration, walking=walking)
+            report = _live_maintenance(
+                config, session_config, duration, walking=walking, predictions=predictions
+            )
         t = Table(title=f"maintenance schedule ({report.source}, {report.duration:.0f} s analysed)")
         for col in ("rank", "joint", "action", "due in [h]", "severity", "why"):
             t.add_column(col, justify="right" if col in ("rank", "due in [h]") else "left")
@@ -613,20 +624,34 @@ def maintenance(
             console.print(
                 f"[red]{len(report.alarms)} alarm(s)[/] on {sorted({a.joint for a in report.alarms})}"
             )
+        if report.off_path_fraction > OFF_PATH_WARN:
+            console.print(f"[yellow]warning:[/] {off_path_warning(report.off_path_fraction)}")
         paths = write_schedule(report, out)
         console.print(f"[green]wrote[/] {', '.join(str(p) for p in paths)}")
 
 
 def _live_maintenance(
-    config: Path | None, session_config: Path | None, duration: float | None, *, walking: bool = False
+    config: Path | None,
+    session_config: Path | None,
+    duration: float | None,
+    *,
+    walking: bool = False,
+    predictions: bool = False,
 ) -> MaintenanceReport:
-    """Run a HealthMonitor on the live joint states (the bridge's twin) until Ctrl-C or duration."""
+    """Run a HealthMonitor on the live joint states (the bridge's twin) until Ctrl-C or duration;
+    the twin's predictions are off unless ``predictions``."""
+    import dataclasses
+
     from .maintenance import HealthMonitor, load_maintenance_config
+    from .ros.config import BridgeConfig
     from .session import ensure_local_ros, load_session_config, open_session
 
     cfg = load_session_config(session_config)
     if cfg.bridge is None or cfg.bridge.ros.domain_id is None:
         ensure_local_ros()
+    if not predictions:
+        quiet = (cfg.bridge or BridgeConfig()).with_overrides(rates={"prediction": 0.0})
+        cfg = dataclasses.replace(cfg, bridge=quiet)
     session = open_session(cfg)
     mcfg = None
     if config is not None or walking:

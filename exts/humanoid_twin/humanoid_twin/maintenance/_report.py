@@ -28,6 +28,17 @@ __all__ = [
 SCHEDULE_FILE = "maintenance_schedule.json"
 REPORT_FILE = "maintenance_report.md"
 SCHEDULE_FORMAT = 1
+OFF_PATH_WARN = 0.05
+"""Above this fraction of samples without their commands, reports and the CLI warn."""
+
+
+def off_path_warning(fraction: float) -> str:
+    """One line on samples the friction estimates could not use (see :attr:`MaintenanceReport.off_path`)."""
+    return (
+        f"{fraction:.0%} of the samples could not be used for friction: their commands were lost or "
+        "late (a twin process that falls behind the robot loses messages: give it a core, or turn off "
+        "its predictions)"
+    )
 
 
 class MaintenanceError(TwinError):
@@ -150,6 +161,13 @@ class MaintenanceReport:
     schedule: tuple[ScheduleItem, ...]
     config: str
     """The maintenance config file used."""
+    off_path: int = 0
+    """Samples not used for friction: the shadow model lacked their commands (lost or late messages;
+    a twin process that falls behind the robot)."""
+
+    @property
+    def off_path_fraction(self) -> float:
+        return self.off_path / self.samples if self.samples else 0.0
 
     def joint(self, name: str) -> JointHealth:
         for j in self.joints:
@@ -173,6 +191,10 @@ class MaintenanceReport:
             f"Source: `{self.source}` · {self.duration / 3600.0:.3f} h analysed ({self.samples} samples) · "
             f"created {self.created} · config `{self.config}`",
             "",
+        ]
+        if self.off_path_fraction > OFF_PATH_WARN:
+            out += [f"**{off_path_warning(self.off_path_fraction)}**", ""]
+        out += [
             "## Schedule",
             "",
         ]
