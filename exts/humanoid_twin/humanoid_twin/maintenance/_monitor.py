@@ -26,7 +26,10 @@ friction 100 times a 20 % step. Live, commands (or the robot's servo targets) an
 on separate topics in no guaranteed order, so a joint state is processed once the command for the
 interval before it has arrived (stamped one stream period before it, or at or after the previous
 state for a sparse stream), or once states ``COMMAND_HOLD`` newer have arrived (a robot that gets no
-command every sample). Targets lost from a dense stream are interpolated (``DENSE_COMMANDS``).
+command every sample). Targets lost from a dense stream are interpolated (``DENSE_COMMANDS``); the
+samples after a stretch the shadow ran without its commands are left out until it settles, and the
+windows holding them are not judged (``SETTLE_INTERPOLATED``, ``SETTLE_HELD``; counted in
+:attr:`HealthMonitor.off_path`).
 """
 
 from __future__ import annotations
