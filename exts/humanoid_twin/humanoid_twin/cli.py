@@ -595,7 +595,6 @@ def maintenance(
 ) -> None:
     """Joint health, wear, alarms and a maintenance schedule, from a recording or the live robot."""
     from .maintenance import MaintenanceConfig, analyze_recording, load_maintenance_config, write_schedule
-    from .maintenance._report import OFF_PATH_WARN, off_path_warning
 
     with _errors():
         if (recording is None) == (not live):
@@ -624,8 +623,8 @@ def maintenance(
             console.print(
                 f"[red]{len(report.alarms)} alarm(s)[/] on {sorted({a.joint for a in report.alarms})}"
             )
-        if report.off_path_fraction > OFF_PATH_WARN:
-            console.print(f"[yellow]warning:[/] {off_path_warning(report.off_path_fraction)}")
+        if report.warning is not None:
+            console.print(f"[yellow]warning:[/] {report.warning}")
         paths = write_schedule(report, out)
         console.print(f"[green]wrote[/] {', '.join(str(p) for p in paths)}")
 

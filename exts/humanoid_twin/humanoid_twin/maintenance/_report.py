@@ -169,6 +169,12 @@ class MaintenanceReport:
     def off_path_fraction(self) -> float:
         return self.off_path / self.samples if self.samples else 0.0
 
+    @property
+    def warning(self) -> str | None:
+        """One line when more than ``OFF_PATH_WARN`` of the samples could not be used, else None."""
+        frac = self.off_path_fraction
+        return off_path_warning(frac) if frac > OFF_PATH_WARN else None
+
     def joint(self, name: str) -> JointHealth:
         for j in self.joints:
             if j.joint == name:
@@ -192,8 +198,8 @@ class MaintenanceReport:
             f"created {self.created} · config `{self.config}`",
             "",
         ]
-        if self.off_path_fraction > OFF_PATH_WARN:
-            out += [f"**{off_path_warning(self.off_path_fraction)}**", ""]
+        if self.warning is not None:
+            out += [f"**{self.warning}**", ""]
         out += [
             "## Schedule",
             "",
