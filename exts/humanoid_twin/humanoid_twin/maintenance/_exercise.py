@@ -73,10 +73,8 @@ def exercise_motion(delay: float = START_DELAY) -> Callable[..., tuple[tuple[str
     """The routine as a robot's own motion (``motion(t, base) -> (names, targets)``, as the emulator
     runs its gaits; the base state is not used), after holding its first pose for ``delay`` [s].
 
-    The hold lets a live monitor connect while the robot stands still: its shadow starts from the
-    measured pose at rest. A shadow started in the middle of the squat settles into a slightly
-    different closed leg chain (measured: knee and ankle-pitch estimates then spread by 0.02–0.04 N·m
-    and those joints are reported "not monitored (model error)"), so start the monitor first.
+    The hold lets a live monitor connect while the robot stands still, and its baseline start with
+    the motion (a monitor started during the motion works too, see docs/maintenance.md).
     """
     names = tuple(exercise_targets(0.0))
 

@@ -50,7 +50,7 @@ from numpy.typing import NDArray
 from ..errors import ConfigError, TwinError
 from ..model import ImportOptions, RobotModel
 from ..model.kinematics import forward_kinematics
-from ..model.transforms import FloatArray
+from ..model.transforms import FloatArray, matrix_to_quat
 from ..twin._types import BaseState, JointCommand, JointState
 from ._config import MaintenanceConfig, load_maintenance_config
 from ._detect import Cusum, Ewma, FrictionWindow
@@ -103,6 +103,14 @@ class _Shadow:
         self.act = np.array([self.names.actuator[n] for n in joint_names], dtype=np.intp)
 
     def start(self, q: FloatArray) -> None:
+        """Joints at ``q`` [rad], at rest; a floating base is placed with the feet flat (oriented as at
+        the zero pose with the base upright), 2 mm above the floor (the base upright when the robot
+        has no ``left_foot``/``right_foot`` frames).
+
+        Flat feet matter when the monitor starts during a motion: in the routine's squat the pelvis
+        pitches by ≈ 2°, and a shadow started upright lands on its toes or heels and settles into a
+        different closed leg chain (measured: knee and ankle-pitch estimates then spread by
+        0.02–0.04 N·m, and those joints were not monitored; feet flat: σ_model ≤ 0.006 N·m)."""
         mj, d = self.mj, self.data
         mj.mj_resetData(self.model, d)
         d.qpos[self.qadr] = q
@@ -110,10 +118,16 @@ class _Shadow:
         if self.names.free_qpos_adr is not None:
             pose = {n: float(v) for n, v in zip(self.robot_joint_names, q, strict=True)}
             fk = forward_kinematics(self.robot, pose)
-            feet = [fk[f][2, 3] for f in ("left_foot", "right_foot") if f in fk]
-            low = min(feet) if feet else min(m[2, 3] for m in fk.values())
+            zero = forward_kinematics(self.robot)  # flat feet: as at the zero pose, base upright
+            feet: list[str] = [f for f in ("left_foot", "right_foot") if f in fk]
+            rot = np.eye(3)
+            if feet:  # the rotation that brings the feet back to that orientation (nearest, for two)
+                u, _, vt = np.linalg.svd(sum(zero[f][:3, :3] @ fk[f][:3, :3].T for f in feet))
+                rot = u @ vt if np.linalg.det(u @ vt) > 0 else rot
+            low = min(float((rot @ fk[f][:3, 3])[2]) for f in (feet or list(fk)))
             a = self.names.free_qpos_adr
-            d.qpos[a : a + 7] = [0.0, 0.0, -low + 0.002, 1.0, 0.0, 0.0, 0.0]
+            d.qpos[a : a + 3] = [0.0, 0.0, -low + 0.002]
+            d.qpos[a + 3 : a + 7] = matrix_to_quat(rot)
         mj.mj_forward(self.model, d)
 
     robot_joint_names: tuple[str, ...] = ()
