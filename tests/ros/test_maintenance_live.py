@@ -1,8 +1,9 @@
 """``humanoid-twin maintenance --live`` end to end, each side in its own process: the emulator runs the
 diagnostic routine (``motion = "exercise"``) with the typical hidden offsets and sensor noise, publishes
 its joint states and the servo targets it applies on the simulated clock, and steps up one joint's
-friction by 20 % after the monitor's baseline. The CLI's monitor must judge every joint, lose no
-sample for want of its command, alarm on that joint only and rank it first in the written schedule.
+friction by 20 % after the monitor's baseline. The CLI's monitor must publish its metrics on
+/diagnostics, judge every joint, lose no sample for want of its command, alarm on that joint only
+and rank it first in the written schedule.
 
 (With the twin's predictions also running, this 2-core machine fell behind the 500 Hz stream: the
 lost servo targets threw the shadow off the robot's path and every estimate spread; the CLI now runs
@@ -65,6 +66,10 @@ def test_live_maintenance_finds_a_friction_step_on_the_exercising_robot(
     )
     procs.procs.append(cli)
     procs.wait_line(cli, "monitoring joint health", timeout=60.0)
+    # the health metrics go out on /diagnostics (1 Hz) from the start
+    diag = procs.start("ros_subscriber.py", f"{tag}/diagnostics", "diagnostic_msgs/msg/DiagnosticArray")
+    procs.wait_line(diag, "READY")
+    assert "maintenance.samples" in procs.wait_line(diag, "MSG", timeout=10.0)
     emulate = ("--config", str(emu_toml), "--duration", str(SECONDS))
     emu = subprocess.run(
         [sys.executable, "-m", "humanoid_twin.emulator", *emulate],
