@@ -136,3 +136,14 @@ def test_a_twin_that_falls_behind_reports_the_samples_it_could_not_use(
     unjudged = [j for j in report.joints if not j.monitored]
     assert unjudged and all("commands were lost or late" in j.note for j in unjudged)
     assert report.warning is not None and report.warning in report.to_markdown()
+
+
+def test_joint_states_without_any_command_say_what_is_missing(stream: list[tuple[str, Any]]) -> None:
+    """A session that forgot the robot's servo targets: nothing is judged, nothing alarms, and the
+    report says which topic to add instead of blaming the motion."""
+    monitor = _feed([(k, x) for k, x in stream if k == "s"])
+    report = monitor.report()
+    assert report.commands == 0 and report.alarms == ()
+    assert report.warning is not None and "servo_targets" in report.warning
+    assert all(not j.monitored and report.warning in j.note for j in report.joints)
+    assert _feed(stream).report().warning is None

@@ -63,6 +63,7 @@ from ._life import (
     weibull_life_quantile,
 )
 from ._report import (
+    NO_COMMANDS,
     OFF_PATH_WARN,
     Alarm,
     JointHealth,
@@ -168,10 +169,11 @@ class _Shadow:
 
 COMMAND_HOLD = 0.05
 """[s] how long a joint state waits for the command that acts before it (see the module doc)."""
-DENSE_COMMANDS = 0.02
-"""[s] a command stream at least this dense (50 Hz; a robot's servo targets at its sample rate) has
+DENSE_COMMANDS = 0.005
+"""[s] a command stream at least this dense (200 Hz: a robot's servo targets at its sample rate) has
 lost messages where two commands are further apart than its period: their targets are interpolated,
-for gaps up to ``FILL_LIMIT``. Sparser streams hold each command until the next."""
+for gaps up to ``FILL_LIMIT``. Sparser streams (a controller's commands, e.g. 50 Hz with some jitter)
+hold each command until the next, as the robot does."""
 CLOCK_MISMATCH = 1.0
 """[s] a command stamped this far after the joint state being processed is on another clock: it acts
 at once."""
@@ -338,6 +340,8 @@ class HealthMonitor:
         is not judged (without a stretch of the motion its estimate moves by the model error)."""
         self.off_path = 0
         """Samples not used for friction because the shadow lacked their commands (lost or late)."""
+        self.commands = 0
+        """Commands received."""
         self._moving_since = 0.0
         """[s] since the first sample: when the warm-up started — at the first sample, or when the
         robot moved (a joint faster than twice the stiction threshold) after standing still."""
@@ -401,6 +405,7 @@ class HealthMonitor:
         with self._lock:
             self._commands.append((float(cmd.stamp), dst[ok], q[ok]))
             self._latest_command = max(self._latest_command, float(cmd.stamp))
+            self.commands += 1
             self._drain()
 
     def on_base(self, base: BaseState) -> None:
@@ -741,6 +746,7 @@ class HealthMonitor:
         self._count = ok.sum(axis=0)
         lost = self.off_path / max(self.samples, 1)
         why = f"; {off_path_warning(lost)}" if lost > OFF_PATH_WARN else ""
+        why = f"; {NO_COMMANDS}" if not self.commands else why
         for i in np.flatnonzero(~self._monitored):
             self._notes[i] = (
                 f"not monitored: moved at least {det.min_motion:g} s each way in {frac[i]:.0%} of the "
@@ -943,6 +949,7 @@ class HealthMonitor:
                 schedule=schedule,
                 config=self.config.source,
                 off_path=self.off_path,
+                commands=self.commands,
             )
 
 

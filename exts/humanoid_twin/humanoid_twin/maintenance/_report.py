@@ -32,6 +32,13 @@ OFF_PATH_WARN = 0.05
 """Above this fraction of samples without their commands, reports and the CLI warn."""
 
 
+NO_COMMANDS = (
+    "no joint commands came with the joint states, so the shadow model could not follow the robot and "
+    "no friction was estimated: have the robot publish the targets it applies and name that topic in "
+    "the session's [topics] servo_targets (or record it), see docs/maintenance.md"
+)
+
+
 def off_path_warning(fraction: float) -> str:
     """One line on samples the friction estimates could not use (see :attr:`MaintenanceReport.off_path`)."""
     return (
@@ -164,6 +171,8 @@ class MaintenanceReport:
     off_path: int = 0
     """Samples not used for friction: the shadow model lacked their commands (lost or late messages;
     a twin process that falls behind the robot)."""
+    commands: int = 0
+    """Joint commands (or servo targets) received; without any the shadow cannot follow the robot."""
 
     @property
     def off_path_fraction(self) -> float:
@@ -171,7 +180,10 @@ class MaintenanceReport:
 
     @property
     def warning(self) -> str | None:
-        """One line when more than ``OFF_PATH_WARN`` of the samples could not be used, else None."""
+        """One line when no command came with the joint states, or more than ``OFF_PATH_WARN`` of the
+        samples could not be used; else None."""
+        if self.samples and not self.commands:
+            return NO_COMMANDS
         frac = self.off_path_fraction
         return off_path_warning(frac) if frac > OFF_PATH_WARN else None
 
