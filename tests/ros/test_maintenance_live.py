@@ -3,7 +3,7 @@ diagnostic routine (``motion = "exercise"``) with the typical hidden offsets and
 its joint states and the servo targets it applies on the simulated clock, and steps up one joint's
 friction by 20 % after the monitor's baseline. The CLI's monitor must publish its metrics on
 /diagnostics, judge every joint, lose no sample for want of its command, alarm on that joint only
-and rank it first in the written schedule.
+and, stopped with Ctrl-C, rank it first in the schedule it writes.
 
 (With the twin's predictions also running, this 2-core machine fell behind the 500 Hz stream: the
 lost servo targets threw the shadow off the robot's path and every estimate spread; the CLI now runs
@@ -12,8 +12,10 @@ the monitor without predictions unless asked, and reports samples it could not u
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -59,7 +61,7 @@ def test_live_maintenance_finds_a_friction_step_on_the_exercising_robot(
     out = tmp_path / "out"
     live = ("maintenance", "--live", "--session-config", str(session), "--out", str(out))
     cli = subprocess.Popen(
-        [sys.executable, "-m", "humanoid_twin", *live, "--duration", str(SECONDS + 8.0)],
+        [sys.executable, "-m", "humanoid_twin", *live, "--duration", str(SECONDS + 120.0)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -78,6 +80,8 @@ def test_live_maintenance_finds_a_friction_step_on_the_exercising_robot(
         timeout=SECONDS + 60.0,
     )
     assert emu.returncode == 0, emu.stderr[-2000:]
+    time.sleep(1.0)  # the last messages in flight
+    cli.send_signal(signal.SIGINT)  # Ctrl-C: the schedule is written
     _, err = cli.communicate(timeout=60.0)
     assert cli.returncode == 0, err[-2000:]
     report = json.loads((out / "maintenance_schedule.json").read_text(encoding="utf-8"))
