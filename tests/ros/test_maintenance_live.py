@@ -82,7 +82,11 @@ def test_live_maintenance_finds_a_friction_step_on_the_exercising_robot(
     assert emu.returncode == 0, emu.stderr[-2000:]
     time.sleep(1.0)  # the last messages in flight
     cli.send_signal(signal.SIGINT)  # Ctrl-C: the schedule is written
-    _, err = cli.communicate(timeout=60.0)
+    try:
+        _, err = cli.communicate(timeout=60.0)
+    except subprocess.TimeoutExpired:
+        cli.kill()
+        pytest.fail("maintenance --live kept running 60 s after Ctrl-C")
     assert cli.returncode == 0, err[-2000:]
     report = json.loads((out / "maintenance_schedule.json").read_text(encoding="utf-8"))
 

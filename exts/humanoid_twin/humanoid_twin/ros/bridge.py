@@ -237,7 +237,14 @@ class TwinBridge:
             return self
         cfg = self.config
         self._context = rclpy.Context()
-        rclpy.init(context=self._context, domain_id=cfg.ros.domain_id)
+        # no rclpy signal handlers: Ctrl-C stays the application's (a KeyboardInterrupt in the main
+        # thread, on which the CLI stops the bridge and writes its results); rclpy's handler took
+        # SIGINT over, and a `maintenance --live` stopped with Ctrl-C once kept running
+        rclpy.init(
+            context=self._context,
+            domain_id=cfg.ros.domain_id,
+            signal_handler_options=rclpy.signals.SignalHandlerOptions.NO,
+        )
         try:
             self._create_node()
             self._executor = SingleThreadedExecutor(context=self._context)
