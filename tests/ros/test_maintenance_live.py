@@ -33,6 +33,29 @@ SECONDS = ONSET + 9.0  # the bench finds a knee step in 3–4 s
 JOINT, STEP = "right_knee", 0.05  # ≈ 20 % of its true friction [N·m]
 
 
+def _foreground() -> None:
+    """Ctrl-C reaches the CLI as in a terminal (a shell's background job, e.g. CI under ``&``,
+    starts its children with SIGINT ignored)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def test_live_maintenance_stops_on_sigterm_and_writes_the_schedule(
+    tmp_path: Path, ros_domain: int, procs: Procs
+) -> None:
+    """A service manager stops the monitor with SIGTERM: it stops as on Ctrl-C and writes its files."""
+    session = tmp_path / "session.toml"
+    topics = f'[topics]\njoint_states = "t{ros_domain}/js"\n'
+    session.write_text(f"[ros]\ndomain_id = {ros_domain}\n[prometheus]\nport = 0\n{topics}", encoding="utf-8")
+    out = tmp_path / "out"
+    live = ("maintenance", "--live", "--session-config", str(session), "--out", str(out))
+    cli = subprocess.Popen([sys.executable, "-m", "humanoid_twin", *live], stdout=subprocess.PIPE, text=True)
+    procs.procs.append(cli)
+    procs.wait_line(cli, "monitoring joint health", timeout=60.0)
+    cli.send_signal(signal.SIGTERM)
+    assert cli.wait(timeout=30.0) == 0
+    assert json.loads((out / "maintenance_schedule.json").read_text(encoding="utf-8"))["samples"] == 0
+
+
 def test_live_maintenance_finds_a_friction_step_on_the_exercising_robot(
     tmp_path: Path, ros_domain: int, procs: Procs
 ) -> None:
@@ -65,6 +88,7 @@ def test_live_maintenance_finds_a_friction_step_on_the_exercising_robot(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_foreground,
     )
     procs.procs.append(cli)
     procs.wait_line(cli, "monitoring joint health", timeout=60.0)
@@ -85,8 +109,9 @@ def test_live_maintenance_finds_a_friction_step_on_the_exercising_robot(
     try:
         _, err = cli.communicate(timeout=60.0)
     except subprocess.TimeoutExpired:
+        masks = [x for x in Path(f"/proc/{cli.pid}/status").read_text().splitlines() if x.startswith("Sig")]
         cli.kill()
-        pytest.fail("maintenance --live kept running 60 s after Ctrl-C")
+        pytest.fail(f"maintenance --live kept running 60 s after Ctrl-C; {masks}")
     assert cli.returncode == 0, err[-2000:]
     report = json.loads((out / "maintenance_schedule.json").read_text(encoding="utf-8"))
 

@@ -638,8 +638,10 @@ def _live_maintenance(
     predictions: bool = False,
 ) -> MaintenanceReport:
     """Run a HealthMonitor on the live joint states (the bridge's twin) until Ctrl-C or duration;
-    the twin's predictions are off unless ``predictions``."""
+    the twin's predictions are off unless ``predictions``. SIGTERM stops it like Ctrl-C."""
     import dataclasses
+    import signal
+    import threading
 
     from .maintenance import HealthMonitor, load_maintenance_config
     from .ros.config import BridgeConfig
@@ -659,12 +661,12 @@ def _live_maintenance(
     monitor = HealthMonitor(session.model, mcfg, options=session.options, timestep=cfg.twin.timestep)
     bridge = session.bridge
     bridge.add_listener(monitor)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())  # a service manager's stop, as Ctrl-C
     bridge.start()
     console.print("monitoring joint health on the live robot; Ctrl-C stops and writes the schedule")
-    t0 = time.monotonic()
     try:
-        while duration is None or time.monotonic() - t0 < duration:
-            time.sleep(0.5)
+        stop.wait(duration)
     except KeyboardInterrupt:
         pass
     finally:

@@ -237,9 +237,8 @@ class TwinBridge:
             return self
         cfg = self.config
         self._context = rclpy.Context()
-        # no rclpy signal handlers: Ctrl-C stays the application's (a KeyboardInterrupt in the main
-        # thread, on which the CLI stops the bridge and writes its results); rclpy's handler took
-        # SIGINT over, and a `maintenance --live` stopped with Ctrl-C once kept running
+        # no rclpy signal handlers: signals stay the application's (Ctrl-C is a KeyboardInterrupt in
+        # the main thread, on which the CLI stops the bridge and writes its results)
         rclpy.init(
             context=self._context,
             domain_id=cfg.ros.domain_id,
