@@ -24,6 +24,8 @@ from .errors import TwinError
 from .model import ImportOptions, JointType, RobotModel
 
 if TYPE_CHECKING:
+    import threading
+
     from .maintenance import MaintenanceReport
 
 app = typer.Typer(
@@ -466,8 +468,6 @@ def emulate(
 ) -> None:
     """Run the robot emulator: the humanoid in MuJoCo with hidden offsets, noise, latency and faults."""
     import dataclasses
-    import signal
-    import threading
 
     from .emulator import EmulatorConfig, load_emulator_config, run_emulator
     from .session import ensure_local_ros
@@ -488,8 +488,7 @@ def emulate(
             cfg = dataclasses.replace(cfg, motion=picked[0])
         if cfg.domain_id is None:
             ensure_local_ros()
-        stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        stop = _stop_on_sigterm()
         console.print("emulator running; Ctrl-C stops")
         try:
             result = run_emulator(cfg, duration=duration, stop_event=stop)
@@ -640,8 +639,6 @@ def _live_maintenance(
     """Run a HealthMonitor on the live joint states (the bridge's twin) until Ctrl-C or duration;
     the twin's predictions are off unless ``predictions``. SIGTERM stops it like Ctrl-C."""
     import dataclasses
-    import signal
-    import threading
 
     from .maintenance import HealthMonitor, load_maintenance_config
     from .ros.config import BridgeConfig
@@ -661,8 +658,7 @@ def _live_maintenance(
     monitor = HealthMonitor(session.model, mcfg, options=session.options, timestep=cfg.twin.timestep)
     bridge = session.bridge
     bridge.add_listener(monitor)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())  # a service manager's stop, as Ctrl-C
+    stop = _stop_on_sigterm()
     bridge.start()
     console.print("monitoring joint health on the live robot; Ctrl-C stops and writes the schedule")
     try:
@@ -672,6 +668,16 @@ def _live_maintenance(
     finally:
         bridge.stop()
     return monitor.report()
+
+
+def _stop_on_sigterm() -> threading.Event:
+    """An event set by SIGTERM (a service manager's stop): long-running commands end as on Ctrl-C."""
+    import signal
+    import threading
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    return stop
 
 
 # ------------------------------------------------------------------ errors

@@ -63,8 +63,6 @@ from ._life import (
     weibull_life_quantile,
 )
 from ._report import (
-    NO_COMMANDS,
-    OFF_PATH_WARN,
     Alarm,
     JointHealth,
     MaintenanceError,
@@ -73,7 +71,7 @@ from ._report import (
     ScheduleItem,
     due_date,
     now_iso,
-    off_path_warning,
+    stream_warning,
 )
 
 if TYPE_CHECKING:
@@ -744,9 +742,8 @@ class HealthMonitor:
         )
         self._mu = self._mu0.copy()
         self._count = ok.sum(axis=0)
-        lost = self.off_path / max(self.samples, 1)
-        why = f"; {off_path_warning(lost)}" if lost > OFF_PATH_WARN else ""
-        why = f"; {NO_COMMANDS}" if not self.commands else why
+        warning = stream_warning(self.samples, self.commands, self.off_path)
+        why = f"; {warning}" if warning is not None else ""
         for i in np.flatnonzero(~self._monitored):
             self._notes[i] = (
                 f"not monitored: moved at least {det.min_motion:g} s each way in {frac[i]:.0%} of the "

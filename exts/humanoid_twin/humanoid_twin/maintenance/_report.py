@@ -39,8 +39,14 @@ NO_COMMANDS = (
 )
 
 
-def off_path_warning(fraction: float) -> str:
-    """One line on samples the friction estimates could not use (see :attr:`MaintenanceReport.off_path`)."""
+def stream_warning(samples: int, commands: int, off_path: int) -> str | None:
+    """One line when the joint states came without any command, or more than ``OFF_PATH_WARN`` of
+    them could not be used for friction (see :attr:`MaintenanceReport.off_path`); else None."""
+    if samples and not commands:
+        return NO_COMMANDS
+    fraction = off_path / samples if samples else 0.0
+    if fraction <= OFF_PATH_WARN:
+        return None
     return (
         f"{fraction:.0%} of the samples could not be used for friction: their commands were lost or "
         "late (a twin process that falls behind the robot loses messages: give it a core, or turn off "
@@ -180,12 +186,8 @@ class MaintenanceReport:
 
     @property
     def warning(self) -> str | None:
-        """One line when no command came with the joint states, or more than ``OFF_PATH_WARN`` of the
-        samples could not be used; else None."""
-        if self.samples and not self.commands:
-            return NO_COMMANDS
-        frac = self.off_path_fraction
-        return off_path_warning(frac) if frac > OFF_PATH_WARN else None
+        """See :func:`stream_warning`."""
+        return stream_warning(self.samples, self.commands, self.off_path)
 
     def joint(self, name: str) -> JointHealth:
         for j in self.joints:
