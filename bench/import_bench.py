@@ -343,6 +343,48 @@ def floors(pythons: dict[str, Path], repeat: int, env: dict[str, str]) -> dict[s
     return {t: {k: statistics.median(v[1:]) for k, v in steps.items()} for t, steps in samples.items()}
 
 
+def warm(
+    pythons: dict[str, Path], cases: list[Case], repeat: int, warmup: int, out: Path, env: dict[str, str]
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """Each tool in one process of its own that loads the tool once and converts every file ``warmup`` +
+    ``repeat`` times (``bench/_warm.py``): the conversion alone, as inside Isaac Sim with OpenUSD loaded.
+    Returns tool → file → ``{"wall": [s], "cpu": [s]}`` or ``{"error": ...}``."""
+    doc = json.dumps(
+        [
+            {"name": c.name, "urdf": str(c.urdf), "packages": {k: str(v) for k, v in c.packages.items()}}
+            for c in cases
+        ]
+    )
+    found: dict[str, dict[str, dict[str, Any]]] = {}
+    for tool, python in pythons.items():
+        shutil.rmtree(out / "warm" / tool, ignore_errors=True)
+        cmd = [str(python), str(BENCH / "_warm.py"), tool, str(repeat), str(warmup), str(out / "warm")]
+        r = subprocess.run(cmd, input=doc, capture_output=True, text=True, env=env, check=False)
+        if r.returncode != 0:
+            raise BenchError(f"bench/_warm.py {tool} failed (exit {r.returncode}): {r.stderr.strip()[-300:]}")
+        found[tool] = json.loads(r.stdout)
+    return found
+
+
+def _warm_median(w: dict[str, dict[str, Any]], name: str, key: str = "wall") -> float | None:
+    v = w.get(name, {}).get(key)
+    return statistics.median(v) if v else None
+
+
+def warm_table(w: dict[str, dict[str, dict[str, Any]]], cases: list[Case], repeat: int) -> Table:
+    t = Table(title=f"URDF → USD inside one warm process (tool loaded), median of {repeat} \\[s]")
+    for col in ("file", "ours \\[s]", "theirs \\[s]", "ratio", "CPU ratio"):
+        t.add_column(col, justify="left" if col == "file" else "right", no_wrap=True)
+    for c in cases:
+        o, th = _warm_median(w["ours"], c.name), _warm_median(w["theirs"], c.name)
+        oc, tc = _warm_median(w["ours"], c.name, "cpu"), _warm_median(w["theirs"], c.name, "cpu")
+        ratio = th / o if o and th else None
+        rs = "—" if ratio is None else f"[{'green' if ratio >= TARGET else 'red'}]{ratio:.2f}×[/]"
+        cr = "—" if not (oc and tc) else f"{tc / oc:.2f}×"
+        t.add_row(c.name, _s(o), _s(th), rs, cr)
+    return t
+
+
 def floor_table(fl: dict[str, dict[str, float]]) -> Table:
     t = Table(title="start-up floor, median \\[s]")
     t.add_column("step")
@@ -551,6 +593,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--out", type=Path, default=OUT_ROOT, help=f"where outputs go (default {OUT_ROOT})")
     p.add_argument("--no-validate", action="store_true", help="skip the UsdValidation pass")
+    p.add_argument(
+        "--warm",
+        action="store_true",
+        help="also time the conversion alone: each tool in one process, loaded once (bench/_warm.py)",
+    )
     args = p.parse_args(argv)
     if args.quick and args.repeat == p.get_default("repeat"):
         args.repeat = 3
@@ -607,6 +654,16 @@ def bench(args: argparse.Namespace) -> int:
     with err.status("start-up floor"):
         fl = floors({"ours": ours_python, "theirs": args.peer_venv / "bin" / "python"}, args.repeat, env)
     console.print(floor_table(fl))
+    warm_s: dict[str, dict[str, dict[str, Any]]] | None = None
+    if args.warm:
+        pythons = {"ours": ours_python, "theirs": args.peer_venv / "bin" / "python"}
+        with err.status("warm, in-process"):
+            warm_s = warm(pythons, cases, args.repeat, max(args.warmup, 1), args.out, env)
+        console.print(warm_table(warm_s, cases, args.repeat))
+        for tool, files in warm_s.items():
+            for name, v in files.items():
+                if "error" in v:
+                    console.print(f"[red]{name} {tool} (warm) failed:[/] {v['error']}", highlight=False)
     ratios = [r.ratio for r in results if r.ratio is not None]
     min_ratio = min(ratios) if ratios else None
     if min_ratio is not None:
@@ -650,6 +707,7 @@ def bench(args: argparse.Namespace) -> int:
             "target": TARGET,
             "min_ratio": min_ratio,
             "startup_floor_s": fl,
+            "warm_s": warm_s,
             "notes": notes,
             "files": [r.to_json() for r in results],
         }
