@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import ast
+import re
 import tomllib
 from pathlib import Path
 
 import pytest
 
-EXT = Path(__file__).resolve().parents[2] / "exts" / "humanoid_twin"
+ROOT = Path(__file__).resolve().parents[2]
+EXT = ROOT / "exts" / "humanoid_twin"
+KIT_PROVIDES = {"numpy"}
+"""Runtime dependencies Kit's Python already has (``pxr`` too, which is an extra here)."""
+CLI_ONLY = {"typer", "rich"}
+"""Runtime dependencies only ``cli.py`` imports (the Kit panel never loads it)."""
+
+
+def _dist(requirement: str) -> str:
+    return re.split(r"[<>=!~;\[ ]", requirement, maxsplit=1)[0].strip().lower()
 
 
 def test_extension_toml_follows_kit_conventions() -> None:
@@ -21,6 +31,34 @@ def test_extension_toml_follows_kit_conventions() -> None:
     for name in modules:
         assert (EXT.joinpath(*name.split(".")) / "__init__.py").is_file(), name
     assert data["core"]["reloadable"] is False
+    # Kit's test runner: a non-public tests sub-module and a [[test]] table
+    tests = [m for m in data["python"]["module"] if m["name"] == "humanoid_twin.kit.tests"]
+    assert tests and tests[0].get("public") is False
+    assert data["test"], "no [[test]] table"
+
+
+def test_kit_installs_the_core_dependencies_it_lacks() -> None:
+    ext = tomllib.loads((EXT / "config" / "extension.toml").read_text())
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    needed = {_dist(d) for d in project["dependencies"]} - KIT_PROVIDES - CLI_ONLY
+    assert {_dist(d) for d in ext["python"]["pipapi"]["requirements"]} == needed
+
+
+def test_only_the_cli_imports_the_cli_stack() -> None:
+    pkg = EXT / "humanoid_twin"
+    for path in pkg.rglob("*.py"):
+        if path == pkg / "cli.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom) and node.level == 0
+                else []
+            )
+            for name in names:
+                assert name.split(".")[0] not in CLI_ONLY, f"{path.relative_to(ROOT)} imports {name}"
 
 
 def test_extension_class_is_an_iext_with_startup_and_shutdown() -> None:

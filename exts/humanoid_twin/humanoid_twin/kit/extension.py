@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 import carb
+import carb.settings
 import omni.ext
 import omni.ui as ui
 import omni.usd
