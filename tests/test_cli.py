@@ -110,7 +110,9 @@ def test_demo_records_and_replays_deterministically(tmp_path: Path) -> None:
     assert metrics["bridge.commands_published"] > 100
     assert metrics["bridge.recorded"] > 1000
     truth = json.loads((out / "truth.json").read_text())
-    assert truth
+    # the README's robot: off the nominal model, with sensor noise and latency
+    assert truth["noise"]["effort"] > 0 and truth["latency"]["mean"] > 0
+    assert any(j["friction_offset"] > 0 for j in truth["joints"].values())
 
     from mcap.reader import make_reader
 
@@ -176,3 +178,17 @@ def test_maintenance_needs_one_source(tmp_path: Path) -> None:
     r = cli("maintenance", str(tmp_path / "none.mcap"), "--out", str(tmp_path / "m"))
     assert r.returncode == 1 and "none.mcap" in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "m").exists()
+
+
+def test_version_alone() -> None:
+    r = cli("--version")
+    assert r.returncode == 0 and r.stdout.startswith("humanoid-twin ")
+
+
+def test_brackets_in_help_and_messages_are_printed_as_written(tmp_path: Path) -> None:
+    """Units like [kg·m²] and TOML tables like [robot] are text, not rich markup to swallow."""
+    r = cli("import", "--help")
+    assert r.returncode == 0 and "[kg·m²]" in r.stdout and "[kg/m³]" in r.stdout
+    assert "[robot]" in cli("run", "--help").stdout
+    r = cli("whatif", "no[such]scenario")
+    assert r.returncode == 1 and "no[such]scenario" in r.stderr

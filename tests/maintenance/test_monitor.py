@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -143,6 +145,10 @@ def test_report_ranks_the_faulty_joint_first_and_writes_atomically(
     data = json.loads(js.read_text())
     assert data["schedule"][0]["joint"] == FAULTY and "## Schedule" in md.read_text()
     assert sorted(p.name for p in out.iterdir()) == sorted([SCHEDULE_FILE, REPORT_FILE])
+    # readable as any file the user writes (0o666 less the umask), not the temporary file's 0o600
+    mask = os.umask(0)
+    os.umask(mask)
+    assert {stat.S_IMODE(p.stat().st_mode) for p in (js, md)} == {0o666 & ~mask}
     # a failing write leaves nothing behind: the target folder is a file
     blocker = tmp_path / "blocked"
     blocker.write_text("x")

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
@@ -45,22 +46,28 @@ class _State:
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def _print_version(value: bool) -> None:
+    if value:  # eager: before the command is looked up, so `humanoid-twin --version` alone works
+        console.print(f"humanoid-twin {__version__}")
+        raise typer.Exit(0)
 
 
 @app.callback()
 def _main(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logs.")] = False,
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", help="Print the version and exit.", callback=_print_version, is_eager=True),
+    ] = False,
 ) -> None:
     _State.debug = debug
     logging.basicConfig(
         level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
-    if version:
-        console.print(f"humanoid-twin {__version__}")
-        raise typer.Exit(0)
 
 
 # ------------------------------------------------------------------ loading
@@ -115,19 +122,19 @@ def import_cmd(
         str, typer.Option(help="Joint drives: position (PD), velocity (D only) or none.")
     ] = ImportOptions.drive_type,
     drive_stiffness: Annotated[
-        float, typer.Option(help="Drive position gain [N·m/rad or N/m].")
+        float, typer.Option(help="Drive position gain \\[N·m/rad or N/m].")
     ] = ImportOptions.drive_stiffness,
     drive_damping: Annotated[
-        float, typer.Option(help="Drive velocity gain [N·m·s/rad or N·s/m].")
+        float, typer.Option(help="Drive velocity gain \\[N·m·s/rad or N·s/m].")
     ] = ImportOptions.drive_damping,
     drive_kind: Annotated[
         str, typer.Option(help="UsdPhysics drive type: force or acceleration.")
     ] = ImportOptions.drive_kind,
-    armature: Annotated[float, typer.Option(help="Rotor inertia on actuated joints [kg·m²].")] = (
+    armature: Annotated[float, typer.Option(help="Rotor inertia on actuated joints \\[kg·m²].")] = (
         ImportOptions.armature
     ),
     density: Annotated[
-        float, typer.Option(help="Density for links with geometry but no inertial [kg/m³].")
+        float, typer.Option(help="Density for links with geometry but no inertial \\[kg/m³].")
     ] = ImportOptions.density,
     flat: Annotated[
         bool, typer.Option("--flat", help="Write one file instead of the layered asset.")
@@ -199,7 +206,7 @@ def inspect(
             if problems:
                 console.print(f"[red]{len(problems)} validation error(s):[/]")
                 for p in problems:
-                    console.print(f"  [red]•[/] {p}", highlight=False)
+                    console.print(f"  [red]•[/] {escape(str(p))}", highlight=False)
                 raise typer.Exit(1)
             console.print("[green]USD validation: no errors[/]")
 
@@ -214,12 +221,12 @@ def _print_tree(model: RobotModel) -> None:
     def label(link_name: str) -> str:
         link = model.link(link_name)
         tag = " [dim](frame)[/]" if link.is_frame else f" [dim]{link.mass:.3g} kg[/]"
-        return f"[bold]{link_name}[/]{tag}"
+        return f"[bold]{escape(link_name)}[/]{tag}"
 
     tree = Tree(label(model.root.name))
     nodes = {model.root.name: tree}
     for j in model.walk():
-        nodes[j.child] = nodes[j.parent].add(f"[cyan]{j.name}[/] ({j.type.value}) → {label(j.child)}")
+        nodes[j.child] = nodes[j.parent].add(f"[cyan]{escape(j.name)}[/] ({j.type.value}) → {label(j.child)}")
     console.print(tree)
 
 
@@ -268,7 +275,7 @@ def _print_summary(model: RobotModel, *, brief: bool) -> None:
         shown = model.warnings if not brief else model.warnings[:10]
         console.print(f"[yellow]{len(model.warnings)} warning(s):[/]")
         for w in shown:
-            console.print(f"  [yellow]•[/] {w}", highlight=False)
+            console.print(f"  [yellow]•[/] {escape(str(w))}", highlight=False)
         if len(shown) < len(model.warnings):
             console.print(f"  … and {len(model.warnings) - len(shown)} more (see `humanoid-twin inspect`)")
 
@@ -276,8 +283,14 @@ def _print_summary(model: RobotModel, *, brief: bool) -> None:
 # ------------------------------------------------------------------ live twin
 
 
-def _status_table(values: dict[str, float], title: str) -> Table:
-    """The live status: rates, latency, counts, prediction error (mean RMS over joints)."""
+def _status_table(
+    values: dict[str, float], title: str, *, horizon: float | None = None, live: bool = True
+) -> Table:
+    """The live status: rates, latency, counts, prediction error (mean RMS over joints).
+
+    ``horizon`` [s]: how far the predictions reach; error horizons beyond it say so instead of "—".
+    ``live`` False (a replay): without the wall-clock rows (receive rate, latency, staleness) and the
+    bridge's counters, which a replay does not have."""
 
     def g(key: str) -> float:
         v = values.get(key, math.nan)
@@ -293,20 +306,27 @@ def _status_table(values: dict[str, float], title: str) -> Table:
     stale = g("stale") > 0
     t.add_row("state", "[red]STALE[/]" if stale else "[green]in sync[/]")
     t.add_row("joint states received / accepted", f"{g('received'):.0f} / {g('accepted'):.0f}")
-    t.add_row("receive rate", f"{g('receive_rate_hz'):.0f} Hz")
-    t.add_row(
-        "latency stamp→applied p50 / p99",
-        f"{ms('latency.stamp_to_applied.p50_s')} / {ms('latency.stamp_to_applied.p99_s')}",
-    )
+    if live:
+        t.add_row("receive rate", f"{g('receive_rate_hz'):.0f} Hz")
+        t.add_row(
+            "latency stamp→applied p50 / p99",
+            f"{ms('latency.stamp_to_applied.p50_s')} / {ms('latency.stamp_to_applied.p99_s')}",
+        )
     t.add_row(
         "rejected / dropped / out-of-order",
         f"{g('rejected'):.0f} / {g('dropped'):.0f} / {values.get('rejected.out_of_order', 0):.0f}",
     )
-    t.add_row("staleness", ms("staleness_s"))
+    if live:
+        t.add_row("staleness", ms("staleness_s"))
     for key in sorted(k for k in values if k.startswith("prediction_error.rms.") and k.endswith(".mean")):
-        horizon = key.removeprefix("prediction_error.rms.").removesuffix(".mean")
+        label = key.removeprefix("prediction_error.rms.").removesuffix(".mean")
         v = g(key)
-        t.add_row(f"prediction error RMS @ {horizon}", "—" if not math.isfinite(v) else f"{v * 1e3:.2f} mrad")
+        text = "—" if not math.isfinite(v) else f"{v * 1e3:.2f} mrad"
+        if not math.isfinite(v) and horizon is not None and float(label.removesuffix("s")) > horizon + 1e-9:
+            text = f"— (predictions reach {horizon:g} s)"
+        t.add_row(f"prediction error RMS @ {label}", text)
+    if not live:
+        return t
     t.add_row("predictions published", f"{g('bridge.predictions_published'):.0f}")
     t.add_row("commands sent", f"{g('bridge.commands_published'):.0f}")
     if "bridge.recorded" in values:
@@ -318,7 +338,9 @@ def _status_table(values: dict[str, float], title: str) -> Table:
 def run(
     config: Annotated[
         Path | None,
-        typer.Option("--config", "-c", help="Session TOML ([robot], [twin], bridge tables; docs/ros.md)."),
+        typer.Option(
+            "--config", "-c", help="Session TOML (\\[robot], \\[twin], bridge tables; docs/ros.md)."
+        ),
     ] = None,
     duration: Annotated[
         float | None, typer.Option(help="Stop after this many seconds (default: Ctrl-C).")
@@ -342,11 +364,14 @@ def run(
             f"metrics on 127.0.0.1:{bridge.prometheus_port or '—'}; Ctrl-C stops"
         )
         t0 = time.monotonic()
+        reach = bridge.config.sync.prediction_horizon
         try:
-            with Live(_status_table(bridge.values(), "twin"), console=console, refresh_per_second=2) as live:
+            with Live(
+                _status_table(bridge.values(), "twin", horizon=reach), console=console, refresh_per_second=2
+            ) as live:
                 while duration is None or time.monotonic() - t0 < duration:
                     time.sleep(0.5)
-                    live.update(_status_table(bridge.values(), "twin"))
+                    live.update(_status_table(bridge.values(), "twin", horizon=reach))
         except KeyboardInterrupt:
             console.print("[yellow]stopping[/]")
         finally:
@@ -383,20 +408,25 @@ def demo(
             console.print(
                 f"emulator and twin up on ROS_DOMAIN_ID={d.domain_id} (loopback only); Ctrl-C stops"
             )
+            reach = d.session.bridge.config.sync.prediction_horizon if d.session is not None else None
             try:
-                with Live(_status_table(d.values(), "demo"), console=console, refresh_per_second=2) as live:
+                with Live(
+                    _status_table(d.values(), "demo", horizon=reach), console=console, refresh_per_second=2
+                ) as live:
                     last = 0.0
                     while duration is None or d.elapsed < duration:
                         d.tick()
                         if d.elapsed - last >= 0.5:
                             last = d.elapsed
-                            live.update(_status_table(d.values(), f"demo — {d.elapsed:.0f} s"))
+                            title = f"demo — {d.elapsed:.0f} s"
+                            live.update(_status_table(d.values(), title, horizon=reach))
                         time.sleep(0.005)
             except KeyboardInterrupt:
                 console.print("[yellow]stopping[/]")
         finally:
             result = d.stop()
-        console.print(_status_table(result.values, "demo summary"))
+        reach = d.session.bridge.config.sync.prediction_horizon if d.session is not None else None
+        console.print(_status_table(result.values, "demo summary", horizon=reach))
         console.print(f"[green]wrote[/] {result.recording}, {result.truth}, {result.summary}")
 
 
@@ -410,7 +440,7 @@ def replay(
         float, typer.Option(help="1 = real time, N = N× faster, 0 = as fast as possible.")
     ] = 0.0,
     horizon: Annotated[
-        float | None, typer.Option(help="Prediction horizon [s] (default from config).")
+        float | None, typer.Option(help="Prediction horizon \\[s] (default from config).")
     ] = None,
     summary: Annotated[Path | None, typer.Option(help="Write the final metrics here as JSON.")] = None,
 ) -> None:
@@ -439,7 +469,8 @@ def replay(
         t.add_row("predictions", str(result.prediction_count))
         t.add_row("recording span / wall time", f"{result.duration:.2f} s / {result.wall_time:.2f} s")
         console.print(t)
-        console.print(_status_table(values, "twin metrics at the end"))
+        reach = horizon if horizon is not None else (cfg.bridge or BridgeConfig()).sync.prediction_horizon
+        console.print(_status_table(values, "twin metrics at the end", horizon=reach, live=False))
         if summary is not None:
             clean = {k: (v if math.isfinite(v) else None) for k, v in values.items()}
             summary.write_text(json.dumps(clean, indent=2, sort_keys=True), encoding="utf-8")
@@ -541,16 +572,16 @@ def whatif(
             )
         with console.status(f"running {path.name}"):
             result = run_scenario(path, source=from_, out_dir=out)
-        console.print(f"[bold]{result.question}[/]")
+        console.print(f"[bold]{escape(result.question)}[/]")
         rows = result.rows()
         if rows:
             t = Table(title=f"{result.name} (from {result.source}; differences to the baseline in brackets)")
             for col in rows[0]:
                 t.add_column(col, justify="left" if col == "variant" else "right")
             for row in rows:
-                t.add_row(*row.values())
+                t.add_row(*(escape(v) for v in row.values()))
             console.print(t)
-        console.print(f"[bold]answer:[/] {result.answer()}", highlight=False)
+        console.print(f"[bold]answer:[/] {escape(result.answer())}", highlight=False)
         if result.report is not None:
             console.print(f"[green]wrote[/] {result.report}")
 
@@ -612,18 +643,20 @@ def maintenance(
                 config, session_config, duration, walking=walking, predictions=predictions
             )
         t = Table(title=f"maintenance schedule ({report.source}, {report.duration:.0f} s analysed)")
-        for col in ("rank", "joint", "action", "due in [h]", "severity", "why"):
-            t.add_column(col, justify="right" if col in ("rank", "due in [h]") else "left")
+        for col in ("rank", "joint", "action", "due in \\[h]", "severity", "why"):
+            t.add_column(col, justify="right" if col in ("rank", "due in \\[h]") else "left")
         for item in report.schedule:
             due = "now" if item.due_in_hours <= 0 else f"{item.due_in_hours:.0f}"
-            t.add_row(str(item.rank), item.joint, item.action, due, item.severity, item.reason)
+            t.add_row(str(item.rank), item.joint, item.action, due, item.severity, escape(item.reason))
         console.print(t)
+        if not report.schedule:
+            console.print("nothing is due within the planning horizon")
         if report.alarms:
             console.print(
                 f"[red]{len(report.alarms)} alarm(s)[/] on {sorted({a.joint for a in report.alarms})}"
             )
         if report.warning is not None:
-            console.print(f"[yellow]warning:[/] {report.warning}")
+            console.print(f"[yellow]warning:[/] {escape(report.warning)}")
         paths = write_schedule(report, out)
         console.print(f"[green]wrote[/] {', '.join(str(p) for p in paths)}")
 

@@ -25,7 +25,7 @@ from .errors import TwinError
 from .session import RobotConfig, Session, SessionConfig, ensure_local_ros, open_session
 from .twin import JointCommand
 
-__all__ = ["Demo", "DemoResult", "wave_command"]
+__all__ = ["Demo", "DemoResult", "emulator_config", "wave_command"]
 
 _WAVE_JOINTS = ("left_shoulder_pitch", "right_shoulder_pitch", "left_elbow", "right_elbow", "torso_yaw")
 
@@ -40,6 +40,26 @@ def wave_command(t: float, stamp: float) -> JointCommand:
     offsets = (0.4 * s, -0.4 * s, -0.2 * (1 + s) / 2, -0.2 * (1 - s) / 2, 0.1 * math.sin(0.5 * w * t))
     pos = np.array([NOMINAL_POSE.get(n, 0.0) + o for n, o in zip(_WAVE_JOINTS, offsets, strict=True)])
     return JointCommand(stamp=stamp, names=_WAVE_JOINTS, position=pos)
+
+
+DEMO_SEED = 7
+"""Seed of the demo robot's hidden offsets, sensor noise and latency (the same robot every run)."""
+DEMO_LATENCY = {"mean": 0.002, "jitter": 0.0005, "drop": 0.0}
+"""[s], [s], [-]: network latency of the demo robot's joint states (docs/emulator.md, [latency])."""
+
+
+def emulator_config(*, walk: bool = False) -> str:
+    """The demo emulator's config (TOML): a robot a little off the nominal model the twin builds —
+    the hidden offsets and sensor noise of ``emulator_typical.toml`` — with :data:`DEMO_LATENCY`, seeded
+    with :data:`DEMO_SEED`; with ``walk`` it walks its lap and publishes its base and servo targets."""
+    from .emulator.config import TYPICAL_CONFIG_PATH
+
+    head = [f"seed = {DEMO_SEED}"]
+    if walk:
+        head += ['motion = "walk"', "publish_base = true", "publish_targets = true"]
+    latency = "\n".join(f"{k} = {v!r}" for k, v in DEMO_LATENCY.items())
+    typical = TYPICAL_CONFIG_PATH.read_text(encoding="utf-8")
+    return "\n".join(head) + "\n\n" + typical.rstrip() + "\n\n[latency]\n" + latency + "\n"
 
 
 @dataclass
@@ -89,12 +109,11 @@ class Demo:
         self.domain_id = ensure_local_ros(self.domain_id)
         env = dict(os.environ)
         self._log = self.emulator_log.open("wb")
-        args = ["--truth", str(self.truth)]
+        emu = self.out_dir / "emulator.toml"
+        emu.write_text(emulator_config(walk=self.walk), encoding="utf-8")
+        args = ["--config", str(emu), "--truth", str(self.truth)]
         topics = TopicsConfig()
         if self.walk:  # a robot walking on its own reports its base and the targets it applies
-            emu = self.out_dir / "emulator.toml"
-            emu.write_text('motion = "walk"\npublish_base = true\npublish_targets = true\n', encoding="utf-8")
-            args += ["--config", str(emu)]
             topics = TopicsConfig(base_odometry="base_pose", servo_targets="joint_targets")
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "humanoid_twin.emulator", *args],

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
+from .._files import temp_beside
 from ..errors import TwinError
 
 __all__ = [
@@ -312,10 +311,9 @@ def write_schedule(report: MaintenanceReport, out_dir: str | Path) -> tuple[Path
     try:
         out.mkdir(parents=True, exist_ok=True)
         for name, text in payload.items():
-            fd, tmp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out)
-            tmps.append(Path(tmp_name))
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
+            tmp = temp_beside(out / name)
+            tmps.append(tmp)
+            tmp.write_text(text, encoding="utf-8")
         for tmp_path, name in zip(tmps, payload, strict=True):
             tmp_path.replace(out / name)
     except OSError as err:

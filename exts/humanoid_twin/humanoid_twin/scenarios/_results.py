@@ -117,9 +117,9 @@ class ScenarioResult:
                 if r is None:
                     continue
                 if r.reachable:
-                    parts.append(f"{v.name}: yes, {r.spare_reach * 100:.0f} cm to spare")
+                    parts.append(f"{v.name}: yes, {r.spare_reach * 100:.1f} cm to spare")
                 else:
-                    parts.append(f"{v.name}: no, {r.distance_left * 100:.0f} cm short ({r.reason})")
+                    parts.append(f"{v.name}: no, {r.distance_left * 100:.1f} cm short ({r.reason})")
             return "; ".join(parts)
         fell = [v.name for v in self.all if v.fell]
         if not fell:

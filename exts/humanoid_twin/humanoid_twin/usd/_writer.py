@@ -24,7 +24,6 @@ from __future__ import annotations
 import logging
 import math
 import os
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from .._files import temp_beside
 from .._version import __version__
 from ..errors import MeshError, TwinError, UsdError
 from ..model import (
@@ -846,12 +846,6 @@ def write_usd(
     )
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def _commit(files: dict[Path, Any]) -> None:
     """Export every layer to a temporary file beside its target, then rename them all."""
     temps: list[tuple[Path, Path]] = []
@@ -862,12 +856,7 @@ def _commit(files: dict[Path, Any]) -> None:
             if not target.parent.exists():
                 target.parent.mkdir(parents=True)
                 made.append(target.parent)
-            fd, tmp_name = tempfile.mkstemp(
-                prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent
-            )
-            os.close(fd)
-            tmp = Path(tmp_name)
-            os.chmod(tmp, 0o666 & ~_umask())
+            tmp = temp_beside(target, suffix=target.suffix)  # the suffix picks the USD format
             temps.append((tmp, target))
             args = {"format": "usdc"} if target.suffix == ".usd" else {}
             if not layer.Export(str(tmp), args=args):

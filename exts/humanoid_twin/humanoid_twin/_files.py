@@ -1,0 +1,26 @@
+"""Temporary files beside their target, for writes that must leave no half-written file: write the
+temporary file, then ``os.replace`` it onto the target."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+__all__ = ["temp_beside"]
+
+
+def temp_beside(target: Path, suffix: str = ".tmp") -> Path:
+    """A new, empty file in ``target``'s folder, named after it (hidden, random part, ``suffix``),
+    with the permissions a plain ``open`` would give it (``0o666`` less the umask; ``mkstemp`` alone
+    makes it ``0o600``, and the renamed result would stay unreadable to anyone else).
+
+    Raises:
+        OSError: the folder is missing or not writable.
+    """
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix, dir=target.parent)
+    os.close(fd)
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(name, 0o666 & ~mask)
+    return Path(name)
