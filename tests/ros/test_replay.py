@@ -95,3 +95,48 @@ def test_rosbag2_folder_replays_like_the_file(model, recording: Path, tmp_path: 
     twin_b, b = _replay(model, folder)
     assert a.joint_states == b.joint_states and a.commands == b.commands
     assert np.array_equal(twin_a.get_state().q, twin_b.get_state().q)
+
+
+def test_robot_topics_are_found_without_a_config(recording: Path, tmp_path: Path) -> None:
+    """A recording of a robot walking on its own (the emulator's base_pose and joint_targets, as
+    `demo --walk` records them) is replayed with its base and servo targets; a config overrides."""
+    from humanoid_twin.emulator.config import Topics
+    from humanoid_twin.ros.config import BridgeConfig
+    from humanoid_twin.ros.convert import base_state_to_odometry
+    from humanoid_twin.twin import BaseState
+    from humanoid_twin.ros.record import iter_raw_messages
+    from humanoid_twin.ros.replay import ROBOT_TOPICS
+
+    assert (ROBOT_TOPICS["base_odometry"][0], ROBOT_TOPICS["servo_targets"][0]) == (
+        Topics().base_pose,
+        Topics().joint_targets,
+    )
+    f = tmp_path / "walk.mcap"
+    with McapRecorder(f) as rec:
+        for m in iter_raw_messages(recording):
+            rec.add_topic(m.topic, m.msg_type)  # idempotent
+            rec.write(m.topic, m.data, m.log_time)
+        rec.add_topic("/joint_targets", "sensor_msgs/msg/JointState")
+        names = tuple(JOINT_NAMES)
+        targets = JointState(100.0, names, np.zeros(len(names)))
+        rec.write_message("/joint_targets", joint_state_to_msg(targets), round(100.0 * 1e9))
+    found = ReplaySource(f)
+    assert found.targets_topic == "/joint_targets" and found.base_topic is None
+    assert ReplaySource(f, BridgeConfig()).targets_topic is None
+    assert ReplaySource(recording).targets_topic is None
+    # the base: only as nav_msgs/Odometry
+    odom = tmp_path / "odom.mcap"
+    wrong = tmp_path / "wrong.mcap"
+    base = BaseState(100.0, (0.0, 0.0, 0.85), (1.0, 0.0, 0.0, 0.0), (0.0,) * 3, (0.0,) * 3)
+    for path, kind, msg in (
+        (odom, "nav_msgs/msg/Odometry", base_state_to_odometry(base)),
+        (wrong, "sensor_msgs/msg/JointState", joint_state_to_msg(targets)),
+    ):
+        with McapRecorder(path) as rec:
+            for m in iter_raw_messages(recording):
+                rec.add_topic(m.topic, m.msg_type)
+                rec.write(m.topic, m.data, m.log_time)
+            rec.add_topic("/base_pose", kind)
+            rec.write_message("/base_pose", msg, round(100.0 * 1e9))
+    assert ReplaySource(odom).base_topic == "/base_pose"
+    assert ReplaySource(wrong).base_topic is None

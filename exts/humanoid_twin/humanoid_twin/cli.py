@@ -454,7 +454,7 @@ def replay(
 
     with _errors():
         cfg = load_session_config(config)
-        source = ReplaySource(recording, cfg.bridge or BridgeConfig())
+        source = ReplaySource(recording, cfg.bridge)  # None: the default topics, as recorded
         model, options = load_robot(cfg.robot)
         twin = DigitalTwin(model, options=options, config=cfg.twin)
         with console.status(f"replaying {recording}"):

@@ -16,7 +16,7 @@ import math
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +63,15 @@ def _same_topic(a: str, b: str) -> bool:
     return a.lstrip("/") == b.lstrip("/")
 
 
+ROBOT_TOPICS = {
+    "base_odometry": ("base_pose", "nav_msgs/msg/Odometry"),
+    "servo_targets": ("joint_targets", "sensor_msgs/msg/JointState"),
+}
+"""``[topics]`` key → (topic, type) a robot walking on its own publishes under the emulator's default
+names (``humanoid-twin demo --walk`` records them): read by :class:`ReplaySource` when no config
+names topics."""
+
+
 @dataclass
 class ReplayResult:
     """What a replay did."""
@@ -91,7 +100,8 @@ class ReplaySource:
     Args:
         path: an ``.mcap`` file (possibly truncated) or a rosbag2 folder.
         config: topic names (``topics.joint_states``, ``joint_command``, ``base_odometry``) and the
-            default prediction rate and horizon; default ``BridgeConfig()``.
+            default prediction rate and horizon; default ``BridgeConfig()``, with the base odometry
+            and servo targets of :data:`ROBOT_TOPICS` when the recording holds them.
 
     Raises:
         RecordingError: the file cannot be read or has no joint states on the configured topic.
@@ -106,6 +116,15 @@ class ReplaySource:
             topics.setdefault(m.topic, m.msg_type)
         self.topics = topics
         """Topic → message type found in the recording."""
+        if config is None:
+            found = {
+                key: name
+                for key, (name, kind) in ROBOT_TOPICS.items()
+                if any(_same_topic(x, name) and k == kind for x, k in topics.items())
+            }
+            if found:
+                self.config = replace(self.config, topics=replace(self.config.topics, **found))
+                t = self.config.topics
         self.joint_states_topic = self._find(t.joint_states, required=True)
         self.command_topic = self._find(t.joint_command)
         self.targets_topic = self._find(t.servo_targets) if t.servo_targets else None
