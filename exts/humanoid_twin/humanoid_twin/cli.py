@@ -577,7 +577,7 @@ def whatif(
         if rows:
             t = Table(title=f"{result.name} (from {result.source}; differences to the baseline in brackets)")
             for col in rows[0]:
-                t.add_column(col, justify="left" if col == "variant" else "right")
+                t.add_column(escape(col), justify="left" if col == "variant" else "right")
             for row in rows:
                 t.add_row(*(escape(v) for v in row.values()))
             console.print(t)
