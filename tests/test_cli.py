@@ -137,9 +137,13 @@ def test_demo_records_and_replays_deterministically(tmp_path: Path) -> None:
     assert runs[0]["prediction_error.count.0.5s"] > 0
 
     # a what-if forked from the recorded robot at t = 3 s
-    r = cli("whatif", "shelf_reach", "--from", f"{out / 'demo.mcap'}@3.0")
+    r = cli("whatif", "shelf_reach", "--from", f"{out / 'demo.mcap'}@3.0", "--out", str(tmp_path / "wi"))
     assert r.returncode == 0, r.stderr
     assert "demo.mcap@3" in r.stdout and "answer:" in r.stdout
+    # no odometry in the recording: the base is assumed with the feet flat, so the standing baseline
+    # keeps its CoM over the feet (placed upright it started on toe/heel edges: margin −11.5 cm)
+    baseline = json.loads((tmp_path / "wi" / "result.json").read_text())["variants"][0]
+    assert baseline["name"] == "baseline" and not baseline["fell"] and baseline["min_support_margin"] > 0.02
 
     # joint health and a maintenance schedule from the same recording
     r = cli("maintenance", str(out / "demo.mcap"), "--out", str(tmp_path / "maint"))

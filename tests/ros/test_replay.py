@@ -103,9 +103,9 @@ def test_robot_topics_are_found_without_a_config(recording: Path, tmp_path: Path
     from humanoid_twin.emulator.config import Topics
     from humanoid_twin.ros.config import BridgeConfig
     from humanoid_twin.ros.convert import base_state_to_odometry
-    from humanoid_twin.twin import BaseState
     from humanoid_twin.ros.record import iter_raw_messages
     from humanoid_twin.ros.replay import ROBOT_TOPICS
+    from humanoid_twin.twin import BaseState
 
     assert (ROBOT_TOPICS["base_odometry"][0], ROBOT_TOPICS["servo_targets"][0]) == (
         Topics().base_pose,

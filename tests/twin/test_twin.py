@@ -155,6 +155,31 @@ def test_base_modes():
     assert p.base_position is None
 
 
+def test_assumed_base_puts_the_feet_flat():
+    """Without odometry, a crouch whose legs pitch the pelvis (hips 0.5 rad, knees 0.6, ankles 0.2,
+    not summing to 0) is placed with the soles as at the zero pose and the lowest collider on the
+    floor — a base kept upright would stand on the soles' toe or heel edges."""
+    from humanoid_twin.model import Pose
+    from humanoid_twin.model.kinematics import forward_kinematics
+
+    model = humanoid_model()
+    twin = make_twin()
+    q = nominal(twin.joint_names)
+    crouch = {"hip_pitch": -0.5, "knee": 0.6, "ankle_pitch": -0.2}
+    for i, n in enumerate(twin.joint_names):
+        q[i] = next((v for k, v in crouch.items() if n.endswith(k)), q[i])
+    twin.update(js(twin, 1.0, q))
+    base = twin.get_state().base
+    assert base is not None and abs(base.quat[2]) > 0.04  # pitched by 0.1 rad: sin(0.05)
+    pose = dict(zip(twin.joint_names, q.tolist(), strict=True))
+    world = forward_kinematics(model, pose, base=Pose(base.position, base.quat))
+    zero = forward_kinematics(model)
+    for foot in ("left_foot", "right_foot"):
+        assert np.allclose(world[foot][:3, :3], zero[foot][:3, :3], atol=1e-9)
+    assert base.position[2] == pytest.approx(twin.backend.rest_height(q, base.quat))
+    assert twin.backend.rest_height(q, base.quat) != pytest.approx(twin.backend.rest_height(q), abs=1e-3)
+
+
 def test_config_validation():
     with pytest.raises(ConfigError, match="stale_after"):
         TwinConfig(stale_after=0)

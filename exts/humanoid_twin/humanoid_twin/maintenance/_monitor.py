@@ -49,7 +49,7 @@ from numpy.typing import NDArray
 
 from ..errors import ConfigError, TwinError
 from ..model import ImportOptions, RobotModel
-from ..model.kinematics import forward_kinematics
+from ..model.kinematics import FEET, flat_feet_rotation, forward_kinematics
 from ..model.transforms import FloatArray, matrix_to_quat
 from ..twin._types import BaseState, JointCommand, JointState
 from ._config import MaintenanceConfig, load_maintenance_config
@@ -117,12 +117,8 @@ class _Shadow:
         if self.names.free_qpos_adr is not None:
             pose = {n: float(v) for n, v in zip(self.robot_joint_names, q, strict=True)}
             fk = forward_kinematics(self.robot, pose)
-            zero = forward_kinematics(self.robot)  # flat feet: as at the zero pose, base upright
-            feet: list[str] = [f for f in ("left_foot", "right_foot") if f in fk]
-            rot = np.eye(3)
-            if feet:  # the rotation that brings the feet back to that orientation (nearest, for two)
-                u, _, vt = np.linalg.svd(sum(zero[f][:3, :3] @ fk[f][:3, :3].T for f in feet))
-                rot = u @ vt if np.linalg.det(u @ vt) > 0 else rot
+            rot = flat_feet_rotation(self.robot, pose)
+            feet: list[str] = [f for f in FEET if f in fk]
             low = min(float((rot @ fk[f][:3, 3])[2]) for f in (feet or list(fk)))
             a = self.names.free_qpos_adr
             d.qpos[a : a + 3] = [0.0, 0.0, -low + 0.002]

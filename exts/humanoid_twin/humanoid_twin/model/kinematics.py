@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import numpy as np
 
 from ._robot import Joint, JointType, Pose, RobotModel
-from .transforms import FloatArray, axis_angle_to_quat, quat_to_matrix
+from .transforms import FloatArray, QuatWXYZ, axis_angle_to_quat, quat_multiply, quat_to_matrix
 
-__all__ = ["forward_kinematics", "joint_motion"]
+__all__ = ["FEET", "flat_feet_rotation", "forward_kinematics", "joint_motion"]
+
+FEET = ("left_foot", "right_foot")
+"""The sole frames (fixed, massless links) a standing robot's feet are found by (docs/conventions.md)."""
 
 
 def joint_motion(joint: Joint, q: float) -> FloatArray:
@@ -46,3 +50,42 @@ def forward_kinematics(
             t = t @ joint_motion(j, float(q.get(j.name, 0.0)))
         out[j.child] = t
     return out
+
+
+def _rotation_in_root(model: RobotModel, link: str, q: Mapping[str, float]) -> FloatArray:
+    """``root_R_link`` (3×3) along the chain from the root to ``link`` (pure-Python quaternions: this
+    runs whenever a twin without odometry places its base; mimic joints are not followed, the feet
+    hang on plain joints)."""
+    rot: QuatWXYZ = (1.0, 0.0, 0.0, 0.0)
+    joint = model.parent_joint(link)
+    while joint is not None:
+        r = joint.origin.quat
+        angle = q.get(joint.name)
+        if angle is not None and joint.type.is_angular:
+            x, y, z = joint.axis
+            n = math.sqrt(x * x + y * y + z * z)
+            s = math.sin(0.5 * angle) / n
+            r = quat_multiply(r, (math.cos(0.5 * angle), x * s, y * s, z * s))
+        rot = quat_multiply(r, rot)
+        joint = model.parent_joint(joint.parent)
+    return quat_to_matrix(rot)
+
+
+def flat_feet_rotation(model: RobotModel, q: Mapping[str, float] | None = None) -> FloatArray:
+    """Rotation (3×3) of the base that puts the robot's :data:`FEET` back to their orientation at the
+    zero pose with the base upright — feet flat on a level floor when they are flat at the zero pose.
+
+    With joints at ``q`` the soles may be tilted relative to the base (a squat pitches the pelvis);
+    a base placed upright then stands on its toes or heels. For two feet it is the rotation nearest
+    to both (SVD of the summed orientation products); identity when the robot has no such frames.
+    """
+    feet = [f for f in FEET if model.has_link(f)]
+    if not feet:
+        return np.eye(3)
+    q = q or {}
+    m = sum(
+        (_rotation_in_root(model, f, {}) @ _rotation_in_root(model, f, q).T for f in feet), np.zeros((3, 3))
+    )
+    u, _, vt = np.linalg.svd(m)
+    rot: FloatArray = u @ vt
+    return rot if np.linalg.det(rot) > 0 else np.eye(3)

@@ -126,7 +126,10 @@ class Backend(Protocol):
         """Bring back a :meth:`snapshot` of this backend (or of a fork of it)."""
         ...
 
-    def rest_height(self, q: NDArray[np.float64]) -> float:
-        """Height [m] of the root above z = 0 at which the robot, upright with joints at ``q``, touches
-        the ground with its lowest collider (0 for a fixed base)."""
+    def rest_height(
+        self, q: NDArray[np.float64], quat: tuple[float, float, float, float] = (1.0, 0.0, 0.0, 0.0)
+    ) -> float:
+        """Height [m] of the root above z = 0 at which the robot, its root oriented ``quat``
+        ``(w, x, y, z)`` (default upright) with joints at ``q``, touches the ground with its lowest
+        collider (0 for a fixed base)."""
         ...

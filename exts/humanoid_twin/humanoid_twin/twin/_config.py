@@ -21,8 +21,9 @@ class TwinConfig:
     """Physics step [s] of the backend the twin builds (ignored when a backend is given). Default 2 ms."""
     base: BaseAssumption = "floating"
     """'floating' (default): the root is free; it is mirrored from :class:`BaseState` (odometry/IMU)
-    when the robot reports it, and until then assumed upright at rest on flat ground at z = 0, its
-    height chosen so the lowest collider touches the ground at the current joint positions.
+    when the robot reports it, and until then assumed at rest on flat ground at z = 0: turned so the
+    ``left_foot``/``right_foot`` soles are flat (as at the zero pose; upright without those frames),
+    its height chosen so the lowest collider touches the ground at the current joint positions.
     'fixed': the root is welded to the world (no ground contact, no base motion); base states are
     ignored (counted as ``base_ignored``)."""
     stale_after: float = 0.1

@@ -23,7 +23,8 @@ from numpy.typing import NDArray
 
 from ..errors import ConfigError, PhysicsError
 from ..model import ImportOptions, RobotModel
-from ..model.transforms import FloatArray
+from ..model.kinematics import flat_feet_rotation
+from ..model.transforms import FloatArray, matrix_to_quat
 from ._config import TwinConfig
 from ._metrics import MetricsCollector, RejectReason, TwinMetrics
 from ._types import BaseState, JointCommand, JointState, Prediction, RobotState, frozen_array
@@ -37,7 +38,7 @@ _log = logging.getLogger(__name__)
 
 
 BASE_MIRRORED = "floating, mirrored from odometry"
-BASE_ASSUMED = "floating, assumed upright at rest on flat ground (no odometry yet)"
+BASE_ASSUMED = "floating, assumed at rest on flat ground with the feet flat (no odometry yet)"
 BASE_FIXED = "fixed: root welded to the world (no base motion, no ground contact)"
 
 
@@ -424,9 +425,15 @@ class DigitalTwin:
             self._push()
 
     def _assumed_base(self) -> BaseState:
+        """At rest on the floor with the feet flat (the base turned so the soles are oriented as at the
+        zero pose; upright for a robot without ``left_foot``/``right_foot`` frames): a base placed
+        upright over bent legs would start a prediction on its toes or heels."""
         stamp = self._stamp if math.isfinite(self._stamp) else 0.0
-        height = self._backend.rest_height(self._q)
-        return BaseState(stamp, (0.0, 0.0, height), (1.0, 0.0, 0.0, 0.0))
+        quat = matrix_to_quat(
+            flat_feet_rotation(self._model, dict(zip(self._names, self._q.tolist(), strict=True)))
+        )
+        height = self._backend.rest_height(self._q, quat)
+        return BaseState(stamp, (0.0, 0.0, height), quat)
 
     def _current(self) -> RobotState:
         if self._state_cache is None:
@@ -446,7 +453,7 @@ class DigitalTwin:
 
     def get_state(self) -> RobotState:
         """The mirrored state (stamp = newest applied measurement; 0 before the first). Under an assumed
-        base the base is upright at rest on the ground."""
+        base the base is at rest on the ground with the feet flat."""
         with self._lock:
             return self._current()
 

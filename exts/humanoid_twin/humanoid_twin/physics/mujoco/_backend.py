@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from ...errors import PhysicsError
 from ...model import ImportOptions, RobotModel
-from ...model.transforms import FloatArray
+from ...model.transforms import FloatArray, QuatWXYZ
 from ...twin._types import BaseState, JointCommand, Prediction, RobotState, frozen_array
 from ..backend import Commands
 from ._builder import COLLISION_GROUP, build_model, import_mujoco
@@ -481,13 +481,14 @@ class MujocoBackend:
 
     # ------------------------------------------------------------ geometry
 
-    def rest_height(self, q: FloatArray) -> float:
+    def rest_height(self, q: FloatArray, quat: QuatWXYZ = (1.0, 0.0, 0.0, 0.0)) -> float:
         lay = self._l
         if lay.free_q is None:
             return 0.0
         mj, m, d = self._mj, self._m, self._scratch
         d.qpos[:] = m.qpos0
-        d.qpos[lay.free_q : lay.free_q + 7] = (0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0)
+        d.qpos[lay.free_q : lay.free_q + 3] = 0.0
+        d.qpos[lay.free_q + 3 : lay.free_q + 7] = np.asarray(quat, dtype=np.float64) / np.linalg.norm(quat)
         qa = np.asarray(q, dtype=np.float64)
         d.qpos[lay.qadr] = qa
         if lay.mim_q.size:
