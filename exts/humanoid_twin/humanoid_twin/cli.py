@@ -376,6 +376,8 @@ def run(
             console.print("[yellow]stopping[/]")
         finally:
             bridge.stop()
+        if not console.is_terminal:
+            console.line()  # piped, the live table's last frame ends without a newline
         if bridge.recording_path is not None:
             console.print(f"[green]recorded[/] {bridge.recording_path}")
 
@@ -425,7 +427,8 @@ def demo(
                 console.print("[yellow]stopping[/]")
         finally:
             result = d.stop()
-        reach = d.session.bridge.config.sync.prediction_horizon if d.session is not None else None
+        if not console.is_terminal:
+            console.line()  # piped, the live table's last frame ends without a newline
         console.print(_status_table(result.values, "demo summary", horizon=reach))
         console.print(f"[green]wrote[/] {result.recording}, {result.truth}, {result.summary}")
 

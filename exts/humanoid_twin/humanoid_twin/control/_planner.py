@@ -8,10 +8,15 @@ CoM height follows the ground under the feet.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
+import os
+import sys
+import tempfile
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -58,6 +63,28 @@ def import_placo() -> Any:
     except ImportError as err:
         raise DependencyError.missing("placo", "walk") from err
     return placo
+
+
+@contextlib.contextmanager
+def _native_stderr_to_log() -> Iterator[None]:
+    """Route what C++ code writes to file descriptor 2 inside the block to this module's log (debug).
+
+    placo's ``HumanoidRobot`` prints "WARNING: Can't find head frames in the model, camera_look_at
+    won't work" on every load: it looks for head frames of its own naming, which the walk does not
+    use. On a terminal that line looked like our warning. Python's own ``sys.stderr`` is untouched.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            for line in sink.read().decode("utf-8", "replace").splitlines():
+                _log.debug("placo: %s", line)
 
 
 def urdf_for_placo(model: RobotModel) -> str:
@@ -317,7 +344,8 @@ def plan(model: RobotModel, params: WalkParams, route: Route, dt: float) -> Walk
         )
     foot = foot_shape(model, "left_foot")
     try:
-        robot = placo.HumanoidRobot(".", 0, urdf_for_placo(model))
+        with _native_stderr_to_log():
+            robot = placo.HumanoidRobot(".", 0, urdf_for_placo(model))
     except Exception as err:  # placo raises plain RuntimeError/ValueError
         raise PhysicsError(f"placo cannot load robot {model.name!r}: {err}") from err
 
