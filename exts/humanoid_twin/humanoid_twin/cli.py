@@ -356,6 +356,7 @@ def run(
         cfg = load_session_config(config)
         if cfg.bridge is None or cfg.bridge.ros.domain_id is None:
             ensure_local_ros()
+        stop = _stop_on_sigterm()  # before anything starts: a stop during start-up is honoured too
         session = open_session(cfg, record=record)
         bridge = session.bridge
         bridge.start()
@@ -369,11 +370,11 @@ def run(
             with Live(
                 _status_table(bridge.values(), "twin", horizon=reach), console=console, refresh_per_second=2
             ) as live:
-                while duration is None or time.monotonic() - t0 < duration:
-                    time.sleep(0.5)
+                while not stop.is_set() and (duration is None or time.monotonic() - t0 < duration):
+                    stop.wait(0.5)
                     live.update(_status_table(bridge.values(), "twin", horizon=reach))
         except KeyboardInterrupt:
-            console.print("[yellow]stopping[/]")
+            _stopping()
         finally:
             bridge.stop()
         if not console.is_terminal:
@@ -404,6 +405,7 @@ def demo(
 
     with _errors():
         d = Demo(out, domain_id=domain_id, walk=walk)
+        stop = _stop_on_sigterm()  # before the emulator starts: a stop during start-up is honoured too
         try:
             with console.status("starting the emulator and the twin (ROS 2 discovery takes a few seconds)"):
                 d.start()
@@ -416,7 +418,7 @@ def demo(
                     _status_table(d.values(), "demo", horizon=reach), console=console, refresh_per_second=2
                 ) as live:
                     last = 0.0
-                    while duration is None or d.elapsed < duration:
+                    while not stop.is_set() and (duration is None or d.elapsed < duration):
                         d.tick()
                         if d.elapsed - last >= 0.5:
                             last = d.elapsed
@@ -424,7 +426,7 @@ def demo(
                             live.update(_status_table(d.values(), title, horizon=reach))
                         time.sleep(0.005)
             except KeyboardInterrupt:
-                console.print("[yellow]stopping[/]")
+                _stopping()
         finally:
             result = d.stop()
         if not console.is_terminal:
@@ -704,6 +706,12 @@ def _live_maintenance(
     finally:
         bridge.stop()
     return monitor.report()
+
+
+def _stopping() -> None:
+    if not console.is_terminal:
+        console.line()  # piped, the live table's last frame ends without a newline
+    console.print("[yellow]stopping[/]")
 
 
 def _stop_on_sigterm() -> threading.Event:
