@@ -25,7 +25,7 @@ def test_example_is_the_defaults() -> None:
         ("[twin]\nstale_after = 'soon'\n", "stale_after"),
         ("[twin]\nbogus = 1\n", "unknown key 'bogus' in [twin]; valid keys"),
         ("[robot]\nurdf = 3\n", "urdf"),
-        ("[robot.options]\ndrive_type = 'torque'\n", "drive_type = 'torque' has the wrong type"),
+        ("[robot.options]\ndrive_type = 'torque'\n", "drive_type = 'torque' is not one of"),
         ("[twin\n", "not valid TOML"),
     ],
 )

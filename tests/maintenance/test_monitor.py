@@ -175,7 +175,7 @@ def test_default_config_resolves_patterns() -> None:
         ("[joints.left_kne]\ngear_ratio = 50\n", r"\[joints.'left_kne'\] matches no joint of the robot"),
         ("[defaults]\ngear_ratio = -1\n", r"\[defaults\] gear_ratio must be > 0, got -1"),
         ("[detection]\nwindoww = 2\n", r"unknown key 'windoww' in \[detection\]; valid keys: window"),
-        ('[defaults]\nbearing_type = "needle"\n', r"bearing_type = 'needle' has the wrong type"),
+        ('[defaults]\nbearing_type = "needle"\n', r"bearing_type = 'needle' is not one of 'ball' \| 'roller'"),
         ("[prognosis]\nfriction_limit = 0\n", r"friction_limit must be > 0"),
         ("[detection]\nisolation = 1.5\n", r"isolation must be ≤ 1, got 1.5"),
         ("[detection]\nwindow = 8\nbaseline = 4\n", r"baseline must be ≥ 8, got 4"),
@@ -205,7 +205,7 @@ def test_recording_without_joint_states_is_one_line_error(tmp_path: Path) -> Non
         rec.add_topic("/other", "sensor_msgs/msg/JointState")
         rec.write_message("/other", joint_state_to_msg(JointState(0.0, ("a",), np.zeros(1))), 0)
     with pytest.raises(
-        MaintenanceError, match=r"no messages on 'joint_states'.*maintenance needs joint states"
+        MaintenanceError, match=r"no messages on 'joint_states'.*set \[topics\] joint_states"
     ) as info:
         analyze_recording(f)
     assert "\n" not in str(info.value)

@@ -31,7 +31,7 @@ def test_example_file_is_the_defaults() -> None:
             r"unknown key 'joint_state' in \[qos\]; valid keys: joint_states, ",
         ),
         ("[qos.joint_states]\ndepth = 'x'\n", r"depth = 'x' has the wrong type; expected integer"),
-        ("[qos.joint_states]\nreliability = 'best'\n", r"expected 'reliable' \| 'best_effort'"),
+        ("[qos.joint_states]\nreliability = 'best'\n", r"'best' is not one of 'reliable' \| 'best_effort'"),
         ("[prometheus]\nhost = '0.0.0.0'\n", r"must be a loopback address"),
         ("[topic]\n", r"unknown top-level key 'topic'; valid keys: ros, topics"),
         ("[ros\n", r"not valid TOML"),

@@ -68,8 +68,33 @@ def test_read_back_with_rosbags(tmp_path: Path) -> None:
 def test_not_mcap_is_one_line_error(tmp_path: Path) -> None:
     f = tmp_path / "x.mcap"
     f.write_bytes(b"hello world, not an mcap file at all")
-    with pytest.raises(RecordingError, match="not a readable MCAP file"):
+    with pytest.raises(
+        RecordingError, match=r"not a readable MCAP file \(it does not start with MCAP's magic"
+    ):
         list(iter_raw_messages(f))
+
+
+def test_truncated_recording_warns_once_with_a_reason(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A file cut short (the writer was killed) is read up to the cut; read twice (a replay scans its
+    topics first), it warns once, and the warning says why it ended."""
+    f = tmp_path / "full.mcap"
+    with McapRecorder(f) as rec:
+        rec.add_topic("/joint_states", "sensor_msgs/msg/JointState")
+        for i in range(2000):
+            msg = joint_state_to_msg(JointState(i * 0.01, ("a",), np.zeros(1)))
+            rec.write_message("/joint_states", msg, i)
+            if i % 100 == 99:
+                rec.flush()  # a chunk per 100 messages, as the periodic flush makes them live
+    cut = tmp_path / "cut.mcap"
+    cut.write_bytes(f.read_bytes()[: f.stat().st_size // 2])
+    with caplog.at_level("WARNING", logger="humanoid_twin.ros.record"):
+        first = list(iter_raw_messages(cut))
+        second = list(iter_raw_messages(cut))
+    assert 0 < len(first) == len(second) < 2000
+    warnings = [r.getMessage() for r in caplog.records if "ends early" in r.getMessage()]
+    assert len(warnings) == 1 and "()" not in warnings[0]
 
 
 def test_kill_9_loses_at_most_about_a_second(procs: Procs, tmp_path: Path) -> None:

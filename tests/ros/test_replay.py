@@ -76,6 +76,11 @@ def test_missing_topic_is_one_line_error(tmp_path: Path) -> None:
         ReplaySource(f)
 
 
+def test_folder_that_is_no_bag_is_one_line_error(tmp_path: Path) -> None:
+    with pytest.raises(RecordingError, match=r"without metadata.yaml, so not a rosbag2 bag; give an .mcap"):
+        ReplaySource(tmp_path)
+
+
 def test_rosbag2_folder_replays_like_the_file(model, recording: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """A rosbag2 folder (metadata.yaml + the same messages, written by rosbags) gives the same twin."""
     from rosbags.rosbag2 import StoragePlugin, Writer

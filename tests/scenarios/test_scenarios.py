@@ -48,9 +48,10 @@ duration = {duration}
             r"unknown key 'colour' in \[scenario\]; valid keys: name, question, kind",
         ),
         ("[scenario]\nname='x'\n[wheels]\n", r"unknown table 'wheels'; valid tables: scenario"),
+        ("colour = 'red'\n[scenario]\nname='x'\n", r"unknown key outside any table 'colour'; valid tables"),
         (
             "[scenario]\nname='x'\nkind='fly'\n",
-            r"kind = 'fly' has the wrong type; expected 'stand' \| 'walk' \| 'reach'",
+            r"kind = 'fly' is not one of 'stand' \| 'walk' \| 'reach'",
         ),
         ("[scenario]\nname='x'\nduration=-1\n", r"duration = -1.0 must be a finite number > 0"),
         ("[scenario]\nname='x'\n[[variants]]\nname='a'\nlatency=-0.1\n", r"latency = -0.1 must be"),

@@ -9,13 +9,14 @@ from __future__ import annotations
 import math
 import tomllib
 import typing
+from collections.abc import Mapping, Sequence
 from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from .errors import ConfigError
 
-__all__ = ["build_dataclass", "check_number", "read_toml"]
+__all__ = ["build_dataclass", "check_number", "check_tables", "read_toml"]
 
 
 def check_number(
@@ -103,6 +104,18 @@ def _coerce(value: Any, tp: Any) -> tuple[bool, Any]:
     return False, value
 
 
+def check_tables(data: Mapping[str, Any], valid: Sequence[str], file: str) -> None:
+    """Every top-level entry of a TOML document is one of the ``valid`` tables.
+
+    Raises:
+        ConfigError: an unknown table, or a key outside any table, naming it and the valid tables.
+    """
+    for key, value in data.items():
+        if key not in valid:
+            what = "table" if isinstance(value, dict) else "key outside any table"
+            raise ConfigError(f"{file}: unknown {what} {key!r}; valid tables: {', '.join(valid)}")
+
+
 def build_dataclass(cls: type, table: Any, where: str, file: str) -> Any:
     """Build a (frozen) config dataclass from a TOML table, checking keys and types.
 
@@ -126,13 +139,12 @@ def build_dataclass(cls: type, table: Any, where: str, file: str) -> Any:
             continue
         ok, coerced = _coerce(value, tp)
         if not ok:
-            raise ConfigError(
-                f"{file}: [{where}] {key} = {value!r} has the wrong type; expected {_type_name(tp)}"
-            )
+            literal = typing.get_origin(tp) is Literal and isinstance(value, str)
+            problem = "is not one of" if literal else "has the wrong type; expected"
+            raise ConfigError(f"{file}: [{where}] {key} = {value!r} {problem} {_type_name(tp)}")
         kwargs[key] = coerced
     try:
         return cls(**kwargs)
-    except ConfigError as err:
-        raise ConfigError(f"{file}: [{where}] {err}") from err
-    except (ValueError, TypeError) as err:
-        raise ConfigError(f"{file}: [{where}] {err}") from err
+    except (ConfigError, ValueError, TypeError) as err:
+        text = str(err).removeprefix(f"{where} ")  # "[twin] timestep …", not "[twin] twin timestep …"
+        raise ConfigError(f"{file}: [{where}] {text}") from err

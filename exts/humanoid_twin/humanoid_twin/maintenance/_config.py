@@ -20,7 +20,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
-from .._toml import build_dataclass, check_number, read_toml
+from .._toml import build_dataclass, check_number, check_tables, read_toml
 from ..errors import ConfigError
 
 __all__ = [
@@ -283,9 +283,7 @@ def config_from_dict(
         from ..robots.humanoid import JOINT_NAMES
 
         joint_names = JOINT_NAMES
-    for key in data:
-        if key not in _TOP:
-            raise ConfigError(f"{file}: unknown table {key!r}; valid tables: {', '.join(_TOP)}")
+    check_tables(data, _TOP, file)
     detection = build_dataclass(DetectionConfig, data.get("detection", {}), "detection", file)
     prognosis = build_dataclass(PrognosisConfig, data.get("prognosis", {}), "prognosis", file)
     base = data.get("defaults", {})

@@ -1057,7 +1057,7 @@ def analyze_recording(
     try:
         source = ReplaySource(path, topics)
     except RecordingError as err:
-        raise MaintenanceError(f"{err}; maintenance needs joint states with effort") from err
+        raise MaintenanceError(str(err)) from err
 
     class _Feed:  # the part of DigitalTwin that ReplaySource.run uses
         class _Ok:

@@ -493,7 +493,9 @@ class TwinBridge:
             if self._had_data:
                 self._stale_events += 1
                 _log.warning(
-                    "joint states stale: none on %r for %.0f ms",
+                    "joint states stale: none on %r for %.0f ms (the robot stopped publishing, the network"
+                    " stalled, or this machine is overloaded; the mirror holds its last state and resumes"
+                    " with the next message; [sync] stale_after sets the limit)",
                     self.config.topics.joint_states,
                     1e3 * self.config.sync.stale_after,
                 )

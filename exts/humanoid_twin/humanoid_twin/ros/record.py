@@ -397,12 +397,43 @@ def iter_raw_messages(path: str | Path, topics: Sequence[str] | None = None) -> 
                         record.publish_time,
                         schema.data.decode("utf-8") if schema else "",
                     )
-        except McapError as err:
-            if count == 0 and not channels:
-                raise RecordingError(f"{p}: not a readable MCAP file ({type(err).__name__}: {err})") from err
-            _log.warning("%s: recording ends early (%s) after %d messages; it was not closed", p, err, count)
-        except (ValueError, EOFError) as err:  # a record cut in the middle
-            _log.warning("%s: recording ends early (%s) after %d messages; it was not closed", p, err, count)
+        except (McapError, ValueError, EOFError) as err:  # ValueError, EOFError: a record cut in the middle
+            if isinstance(err, McapError) and count == 0 and not channels:
+                what = (
+                    "it does not start with MCAP's magic bytes"
+                    if type(err).__name__ == "InvalidMagic"
+                    else _why(err)
+                )
+                raise RecordingError(f"{p}: not a readable MCAP file ({what})") from err
+            _warn_truncated(p, err, count)
+
+
+_TRUNCATED_WARNED: set[tuple[str, int, int]] = set()
+"""(path, size, mtime) of truncated recordings already warned about: a file read twice (a replay scans
+its topics first) warns once."""
+
+
+def _why(err: BaseException) -> str:
+    text = str(err)
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__
+
+
+def _warn_truncated(path: Path, err: BaseException, count: int) -> None:
+    try:
+        st = path.stat()
+        key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    except OSError:
+        key = (str(path), -1, -1)
+    if key in _TRUNCATED_WARNED:
+        return
+    _TRUNCATED_WARNED.add(key)
+    _log.warning(
+        "%s: the recording ends early (%s) after %d messages: it was not closed (the writer was killed or"
+        " the disk filled); its messages up to there are used",
+        path,
+        _why(err),
+        count,
+    )
 
 
 def recover_mcap(src: str | Path, dst: str | Path) -> int:

@@ -44,6 +44,11 @@ def iter_recording(path: str | Path) -> Iterator[RawMessage]:
     if p.is_file():
         yield from iter_raw_messages(p)
         return
+    if not (p / "metadata.yaml").is_file():
+        raise RecordingError(
+            f"{p}: a folder without metadata.yaml, so not a rosbag2 bag; "
+            "give an .mcap file or a rosbag2 folder"
+        )
     try:
         from rosbags.rosbag2 import Reader
         from rosbags.rosbag2.errors import ReaderError
@@ -55,7 +60,7 @@ def iter_recording(path: str | Path) -> Iterator[RawMessage]:
                 yield RawMessage(
                     conn.topic, conn.msgtype, bytes(data), timestamp, timestamp, conn.msgdef.data
                 )
-    except ReaderError as err:
+    except (ReaderError, OSError) as err:
         raise RecordingError(f"{p}: not a readable rosbag2 folder ({err})") from err
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from .._toml import build_dataclass, read_toml
+from .._toml import build_dataclass, check_tables, read_toml
 from ..errors import ConfigError
 from ..model import RobotModel
 
@@ -586,9 +586,7 @@ def parse_scenario(data: Mapping[str, Any], file: str = "<scenario>") -> Scenari
     Raises:
         ConfigError: a bad key, type or value (one line: file, table, key, valid keys).
     """
-    for key in data:
-        if key not in _TOP:
-            raise ConfigError(f"{file}: unknown table {key!r}; valid tables: {', '.join(_TOP)}")
+    check_tables(data, _TOP, file)
     if "scenario" not in data:
         raise ConfigError(
             f"{file}: missing [scenario] table (with name = '...' and kind = 'stand|walk|reach')"

@@ -63,7 +63,7 @@ def parse_source(source: str | Path | Source | None, cfg: ScenarioConfig) -> Sou
     except ValueError:
         raise ConfigError(f"source {text!r}: {t!r} is not a time in seconds (e.g. run.mcap@12.5)") from None
     if not (math.isfinite(time) and time >= 0):
-        raise ConfigError(f"source {text!r}: the time must be ≥ 0 s")
+        raise ConfigError(f"source {text!r}: the time must be a finite number of seconds ≥ 0")
     p = Path(path)
     if not p.exists():
         raise ConfigError(
