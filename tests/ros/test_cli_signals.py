@@ -22,29 +22,31 @@ def _closed(recording: Path) -> bool:
         return make_reader(f).get_summary() is not None
 
 
+def _stopped_by_sigterm(procs: Procs, args: list[str], ready: str, timeout: float) -> str:
+    """Run ``humanoid-twin ARGS``, send SIGTERM once it printed a line starting with ``ready``;
+    its stdout, after checking it exited 0."""
+    cli = subprocess.Popen([sys.executable, "-m", "humanoid_twin", *args], stdout=subprocess.PIPE, text=True)
+    procs.procs.append(cli)
+    procs.wait_line(cli, ready, timeout=timeout)
+    cli.send_signal(signal.SIGTERM)
+    out, _ = cli.communicate(timeout=60.0)
+    assert cli.returncode == 0
+    return out
+
+
 def test_run_stops_on_sigterm_and_closes_its_recording(tmp_path: Path, ros_domain: int, procs: Procs) -> None:
     session = tmp_path / "twin.toml"
     topics = f'[topics]\njoint_states = "t{ros_domain}/js"\n'
     session.write_text(f"[ros]\ndomain_id = {ros_domain}\n[prometheus]\nport = 0\n{topics}", encoding="utf-8")
     recording = tmp_path / "run.mcap"
-    cmd = ["run", "--config", str(session), "--record", str(recording)]
-    cli = subprocess.Popen([sys.executable, "-m", "humanoid_twin", *cmd], stdout=subprocess.PIPE, text=True)
-    procs.procs.append(cli)
-    procs.wait_line(cli, "twin for", timeout=60.0)
-    cli.send_signal(signal.SIGTERM)
-    out, _ = cli.communicate(timeout=30.0)
-    assert cli.returncode == 0
+    args = ["run", "--config", str(session), "--record", str(recording)]
+    out = _stopped_by_sigterm(procs, args, "twin for", timeout=60.0)
     assert "recorded" in out and _closed(recording)
 
 
 def test_demo_stops_on_sigterm_with_its_emulator(tmp_path: Path, ros_domain: int, procs: Procs) -> None:
     out_dir = tmp_path / "demo"
-    cmd = ["demo", "--duration", "120", "--out", str(out_dir), "--domain-id", str(ros_domain)]
-    cli = subprocess.Popen([sys.executable, "-m", "humanoid_twin", *cmd], stdout=subprocess.PIPE, text=True)
-    procs.procs.append(cli)
-    procs.wait_line(cli, "emulator and twin up", timeout=90.0)
-    cli.send_signal(signal.SIGTERM)
-    out, _ = cli.communicate(timeout=60.0)
-    assert cli.returncode == 0
+    args = ["demo", "--duration", "120", "--out", str(out_dir), "--domain-id", str(ros_domain)]
+    out = _stopped_by_sigterm(procs, args, "emulator and twin up", timeout=90.0)
     assert "demo summary" in out and _closed(out_dir / "demo.mcap")
     assert (out_dir / "summary.json").is_file()
