@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     import threading
 
     from .maintenance import MaintenanceReport
+    from .scenarios import ScenarioResult
+    from .session import Session
 
 app = typer.Typer(
     name="humanoid-twin",
@@ -494,6 +497,10 @@ def emulate(
     truth: Annotated[
         Path | None, typer.Option(help="Write the hidden parameters and faults here (JSON).")
     ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(help="Seed of the hidden offsets, noise and network draws (overrides the config)."),
+    ] = None,
     walk: Annotated[bool, typer.Option("--walk", help="Walk a closed lap instead of standing.")] = False,
     walk_straight: Annotated[
         bool, typer.Option("--walk-straight", help="Walk straight ahead for ever (endurance motion).")
@@ -514,6 +521,8 @@ def emulate(
             cfg = dataclasses.replace(cfg, speed=speed, clock="sim" if speed != 1 else cfg.clock)
         if truth is not None:
             cfg = dataclasses.replace(cfg, truth_file=truth)
+        if seed is not None:
+            cfg = dataclasses.replace(cfg, seed=seed)
         picked: list[Literal["walk", "walk_straight", "exercise"]] = []
         picked += ["walk"] if walk else []
         picked += ["walk_straight"] if walk_straight else []
@@ -559,9 +568,19 @@ def whatif(
         ),
     ] = None,
     out: Annotated[Path | None, typer.Option(help="Folder for report.html, plots and result.json.")] = None,
+    session_config: Annotated[
+        Path | None,
+        typer.Option(help="--from live: session TOML (robot, topics, ROS domain) of the live robot."),
+    ] = None,
+    wait: Annotated[
+        float, typer.Option(help="--from live: seconds to wait for the robot's joint states.")
+    ] = 15.0,
 ) -> None:
-    """Ask the twin a risky question: run a scenario's variants against its baseline and compare."""
-    from .scenarios import run_scenario
+    """Ask the twin a risky question: run a scenario's variants against its baseline and compare.
+
+    With --from live the twin connects to the robot over ROS 2 (--session-config), mirrors it until
+    its joint states arrive, and forks from that state."""
+    from .scenarios import load_scenario, run_scenario
 
     with _errors():
         path = Path(scenario)
@@ -570,13 +589,11 @@ def whatif(
         if not path.is_file():
             ready = ", ".join(sorted(p.stem for p in _SCENARIO_DIR.glob("*.toml")))
             _fail(f"{scenario}: no such scenario file; ready scenarios: {ready}")
-        if from_ == "live":
-            _fail(
-                "--from live needs a running twin: call humanoid_twin.scenarios.run_scenario(..., twin=twin)",
-                2,
-            )
-        with console.status(f"running {path.name}"):
-            result = run_scenario(path, source=from_, out_dir=out)
+        if from_ == "live" or (from_ is None and load_scenario(path).fork.origin == "live"):
+            result = _whatif_live(path, session_config, out, wait)
+        else:
+            with console.status(f"running {path.name}"):
+                result = run_scenario(path, source=from_, out_dir=out)
         console.print(f"[bold]{escape(result.question)}[/]")
         rows = result.rows()
         if rows:
@@ -589,6 +606,34 @@ def whatif(
         console.print(f"[bold]answer:[/] {escape(result.answer())}", highlight=False)
         if result.report is not None:
             console.print(f"[green]wrote[/] {result.report}")
+
+
+def _whatif_live(path: Path, session_config: Path | None, out: Path | None, wait: float) -> ScenarioResult:
+    """Mirror the live robot until its joint states arrive (at most ``wait`` s), then run the scenario
+    forked from the twin's state; the bridge stops afterwards."""
+    from .scenarios import run_scenario
+
+    session = _live_session(session_config)
+    bridge = session.bridge
+    stop = _stop_on_sigterm()
+    bridge.start()
+    try:
+        topic = bridge.config.topics.joint_states
+        with console.status(f"waiting for joint states on {topic!r}"):
+            deadline = time.monotonic() + wait
+            while bridge.status().joint_states < 10 and time.monotonic() < deadline and not stop.is_set():
+                stop.wait(0.05)
+        if bridge.status().joint_states < 10:
+            domain = os.environ.get("ROS_DOMAIN_ID", "0")
+            _fail(
+                f"--from live: no joint states on {topic!r} within {wait:g} s (ROS_DOMAIN_ID={domain}); "
+                "start the robot (or `humanoid-twin emulate`) on that domain, or name its topic in "
+                "--session-config [topics] joint_states"
+            )
+        with console.status(f"running {path.name} from the live state"):
+            return run_scenario(path, source="live", twin=session.twin, out_dir=out)
+    finally:
+        bridge.stop()
 
 
 # ------------------------------------------------------------------ maintenance
@@ -676,24 +721,16 @@ def _live_maintenance(
 ) -> MaintenanceReport:
     """Run a HealthMonitor on the live joint states (the bridge's twin) until Ctrl-C or duration;
     the twin's predictions are off unless ``predictions``. SIGTERM stops it like Ctrl-C."""
-    import dataclasses
-
     from .maintenance import HealthMonitor, load_maintenance_config
-    from .ros.config import BridgeConfig
-    from .session import ensure_local_ros, load_session_config, open_session
 
-    cfg = load_session_config(session_config)
-    if cfg.bridge is None or cfg.bridge.ros.domain_id is None:
-        ensure_local_ros()
-    if not predictions:
-        quiet = (cfg.bridge or BridgeConfig()).with_overrides(rates={"prediction": 0.0})
-        cfg = dataclasses.replace(cfg, bridge=quiet)
-    session = open_session(cfg)
+    session = _live_session(session_config, predictions=predictions)
     mcfg = None
     if config is not None or walking:
         mcfg = load_maintenance_config(config, session.twin.joint_names)
         mcfg = mcfg.for_walking() if walking else mcfg
-    monitor = HealthMonitor(session.model, mcfg, options=session.options, timestep=cfg.twin.timestep)
+    monitor = HealthMonitor(
+        session.model, mcfg, options=session.options, timestep=session.twin.config.timestep
+    )
     bridge = session.bridge
     bridge.add_listener(monitor)
     stop = _stop_on_sigterm()
@@ -706,6 +743,23 @@ def _live_maintenance(
     finally:
         bridge.stop()
     return monitor.report()
+
+
+def _live_session(session_config: Path | None, *, predictions: bool = False) -> Session:
+    """The session (robot, twin, bridge) of ``session_config`` on the live ROS 2 graph (loopback unless the
+    config names a domain), not started; the twin's predictions off unless ``predictions``."""
+    import dataclasses
+
+    from .ros.config import BridgeConfig
+    from .session import ensure_local_ros, load_session_config, open_session
+
+    cfg = load_session_config(session_config)
+    if cfg.bridge is None or cfg.bridge.ros.domain_id is None:
+        ensure_local_ros()
+    if not predictions:
+        quiet = (cfg.bridge or BridgeConfig()).with_overrides(rates={"prediction": 0.0})
+        cfg = dataclasses.replace(cfg, bridge=quiet)
+    return open_session(cfg)
 
 
 def _stopping() -> None:

@@ -38,10 +38,19 @@ NO_COMMANDS = (
 )
 
 
+NO_SAMPLES = (
+    "no joint states arrived, so nothing was measured or judged: check that the robot publishes them on "
+    "the session's [topics] joint_states, on the same ROS_DOMAIN_ID"
+)
+
+
 def stream_warning(samples: int, commands: int, off_path: int) -> str | None:
-    """One line when the joint states came without any command, or more than ``OFF_PATH_WARN`` of
-    them could not be used for friction (see :attr:`MaintenanceReport.off_path`); else None."""
-    if samples and not commands:
+    """One line when no joint state arrived, when they came without any command, or when more than
+    ``OFF_PATH_WARN`` of them could not be used for friction (see :attr:`MaintenanceReport.off_path`);
+    else None."""
+    if not samples:
+        return NO_SAMPLES
+    if not commands:
         return NO_COMMANDS
     fraction = off_path / samples if samples else 0.0
     if fraction <= OFF_PATH_WARN:
@@ -198,6 +207,7 @@ class MaintenanceReport:
         """JSON-ready (infinities become null)."""
         d = asdict(self)
         d["format"] = SCHEDULE_FORMAT
+        d["warning"] = self.warning  # why the stream limited the analysis, or None
         for a, alarm in zip(d["alarms"], self.alarms, strict=True):
             a["rise"] = alarm.rise
         return _finite(d)  # type: ignore[no-any-return]

@@ -1,5 +1,6 @@
-"""Long-running commands stop on SIGTERM (what systemd, docker and ros2 launch send) as on Ctrl-C:
-exit 0, the final output, and a recording closed with its summary (readable without recovery)."""
+"""The CLI's live commands against real ROS 2 processes: `run` and `demo` stop on SIGTERM (what systemd,
+docker and ros2 launch send) as on Ctrl-C — exit 0, the final output, a recording closed with its
+summary — and `whatif --from live` forks from the robot it mirrors."""
 
 from __future__ import annotations
 
@@ -50,3 +51,26 @@ def test_demo_stops_on_sigterm_with_its_emulator(tmp_path: Path, ros_domain: int
     out = _stopped_by_sigterm(procs, args, "emulator and twin up", timeout=90.0)
     assert "demo summary" in out and _closed(out_dir / "demo.mcap")
     assert (out_dir / "summary.json").is_file()
+
+
+def test_whatif_forks_from_the_live_robot(tmp_path: Path, ros_domain: int, procs: Procs) -> None:
+    """`whatif --from live`: the CLI's twin mirrors the robot (the emulator, its own process) until
+    its joint states arrive, then forks the scenario from that state; with no robot, one line."""
+    import json
+
+    session = tmp_path / "twin.toml"
+    session.write_text(f"[ros]\ndomain_id = {ros_domain}\n[prometheus]\nport = 0\n", encoding="utf-8")
+    ask = [sys.executable, "-m", "humanoid_twin", "whatif", "shelf_reach", "--from", "live"]
+    ask += ["--session-config", str(session)]
+    alone = subprocess.run([*ask, "--wait", "2"], capture_output=True, text=True, timeout=120)
+    assert alone.returncode == 1 and "no joint states on 'joint_states' within 2 s" in alone.stderr
+    assert "Traceback" not in alone.stderr
+    robot = [sys.executable, "-m", "humanoid_twin.emulator", "--duration", "120"]
+    procs.procs.append(subprocess.Popen(robot, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    out = tmp_path / "wi"
+    r = subprocess.run([*ask, "--out", str(out)], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "from live;" in r.stdout and "answer:" in r.stdout
+    result = json.loads((out / "result.json").read_text(encoding="utf-8"))
+    baseline = result["variants"][0]
+    assert result["source"] == "live" and not baseline["fell"] and baseline["min_support_margin"] > 0.02
