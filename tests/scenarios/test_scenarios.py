@@ -118,6 +118,30 @@ def test_bad_source_is_a_one_line_error(tmp_path: Path) -> None:
         run_scenario(path, source="live")
 
 
+def test_fork_before_the_first_joint_state_names_when_it_comes(tmp_path: Path) -> None:
+    """T counts from the recording's first message (any topic); a fork before the first joint state
+    says when that one comes."""
+    pytest.importorskip("rclpy", reason="needs the [ros] extra")
+    from humanoid_twin.robots.humanoid import JOINT_NAMES
+    from humanoid_twin.ros.convert import joint_state_to_msg
+    from humanoid_twin.ros.record import McapRecorder
+    from humanoid_twin.twin import JointState
+
+    rec_path = tmp_path / "late.mcap"
+    names = tuple(JOINT_NAMES)
+    with McapRecorder(rec_path) as rec:
+        rec.add_topic("/other", "sensor_msgs/msg/JointState")
+        rec.add_topic("/joint_states", "sensor_msgs/msg/JointState")
+        rec.write_message("/other", joint_state_to_msg(JointState(0.0, ("a",), np.zeros(1))), 0)
+        for i in range(20):
+            t = 2.0 + 0.01 * i
+            msg = joint_state_to_msg(JointState(t, names, np.zeros(len(names))))
+            rec.write_message("/joint_states", msg, round(t * 1e9))
+    path = _write(tmp_path, STAND.format(duration=0.1))
+    with pytest.raises(ConfigError, match=r"no joint state before 1 s .*\(the first is at 2.00 s"):
+        run_scenario(path, source=f"{rec_path}@1")
+
+
 def test_grid_expands_to_the_product() -> None:
     cfg = parse_scenario(
         {

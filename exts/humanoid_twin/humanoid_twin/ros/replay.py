@@ -167,7 +167,8 @@ class ReplaySource:
                 (0 = none).
             horizon: prediction horizon [s]; default ``sync.prediction_horizon``.
             on_prediction: called with ``(log time [s], prediction)``.
-            on_message: called with every raw message before it is applied (e.g. :func:`republisher`).
+            on_message: called with every raw message before it is applied (e.g. :func:`republisher`);
+                setting ``stop`` there ends the replay before that message is applied.
             stop: set it to stop early.
         """
         rate = self.config.rates.prediction if prediction_rate is None else prediction_rate
@@ -203,6 +204,9 @@ class ReplaySource:
                     time.sleep(delay)
             if on_message is not None:
                 on_message(m)
+                if stop is not None and stop.is_set():  # stopped at this message: not applied
+                    result.stopped = True
+                    break
             if m.topic not in wanted:
                 continue
             if m.topic == self.joint_states_topic:

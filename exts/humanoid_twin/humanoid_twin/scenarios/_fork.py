@@ -149,12 +149,12 @@ def _replay_until(
     last: list[float] = [0.0]
     limit = source.time
 
-    def on_message(m: Any) -> None:
+    def on_message(m: Any) -> None:  # the state at T: messages up to T applied, the first after T not
         t = m.log_time * 1e-9
         if not first:
             first.append(t)
         last[0] = t - first[0]
-        if t - first[0] >= limit:
+        if t - first[0] > limit:
             stop.set()
 
     try:
@@ -164,15 +164,29 @@ def _replay_until(
     except RecordingError as err:
         raise ConfigError(f"cannot fork from {source.recording}: {err}") from err
     if result.joint_states == 0 or not math.isfinite(fresh.last_stamp):
+        first_js = _first_time(source.recording, replay.joint_states_topic)
+        when = f"the first is at {first_js:.2f} s" if first_js is not None else "there are none"
         raise ConfigError(
-            f"{source.recording}: no joint state before {limit:g} s on {replay.joint_states_topic!r}; "
-            "pick a later time"
+            f"{source.recording}: no joint state before {limit:g} s on {replay.joint_states_topic!r} "
+            f"({when}, counted from the recording's first message); pick a later time"
         )
-    if not stop.is_set():
+    if not stop.is_set() and last[0] < limit:
         raise ConfigError(
             f"{source.recording}: the recording lasts {last[0]:.3f} s, less than the fork time {limit:g} s"
         )
     return fresh.get_state()
+
+
+def _first_time(recording: Path, topic: str | None) -> float | None:
+    """Seconds from the recording's first message to the first one on ``topic`` (None: none)."""
+    from ..ros.replay import iter_recording
+
+    start = None
+    for m in iter_recording(recording):
+        start = m.log_time if start is None else start
+        if m.topic == topic:
+            return (m.log_time - start) * 1e-9
+    return None
 
 
 # ---------------------------------------------------------------- walking
