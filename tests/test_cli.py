@@ -37,6 +37,13 @@ def test_import_humanoid_writes_layered_asset(tmp_path: Path) -> None:
     assert out.is_file()
     assert (tmp_path / "configuration" / "humanoid_physics.usda").is_file()
     assert "<mujoco" in (tmp_path / "humanoid.xml").read_text()
+    # the MJCF opens on its own, the robot standing on the floor (not started through it)
+    import mujoco
+
+    mm = mujoco.MjModel.from_xml_path(str(tmp_path / "humanoid.xml"))
+    d = mujoco.MjData(mm)
+    mujoco.mj_forward(mm, d)
+    assert d.ncon > 0 and min(d.contact.dist[: d.ncon]) > -1e-6
 
 
 def test_inspect_usd_validates(tmp_path: Path) -> None:

@@ -413,6 +413,11 @@ def test_massless_moving_link_gets_a_placeholder_mass() -> None:
     assert mm.body_mass.sum() == pytest.approx(_expected_mass(model, names), rel=1e-12)
     for q in random_configurations(model, 3, seed=5):
         assert_fk_matches(model, mm, names, data, q)
+    # the written MJCF (`import --mjcf`) keeps that mass: it loads in MuJoCo on its own
+    import mujoco
+
+    xml = hmj.build_spec(model, ImportOptions()).to_xml()
+    assert mujoco.MjModel.from_xml_string(xml).body_mass.sum() == pytest.approx(mm.body_mass.sum())
 
 
 def test_compile_errors_are_physics_errors() -> None:

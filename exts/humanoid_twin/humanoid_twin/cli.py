@@ -170,12 +170,12 @@ def import_cmd(
         with console.status(f"writing {output}"):
             asset = write_usd(model, output, options, layered=not flat)
         if mjcf is not None:
-            from .physics.mujoco import build_spec
+            from .physics.mujoco import mjcf as mjcf_text
 
             with console.status(f"writing {mjcf}"):
-                spec = build_spec(model, options)
+                text = mjcf_text(model, options)
                 mjcf.parent.mkdir(parents=True, exist_ok=True)
-                mjcf.write_text(spec.to_xml(), encoding="utf-8")
+                mjcf.write_text(text, encoding="utf-8")
         _print_summary(model, brief=True)
         files = ", ".join(str(f) for f in asset.files)
         console.print(f"[green]wrote[/] {files}")

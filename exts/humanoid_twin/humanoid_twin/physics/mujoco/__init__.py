@@ -7,6 +7,7 @@ calling them without mujoco installed raises :class:`~humanoid_twin.errors.Depen
 """
 
 from ._backend import MujocoBackend as MujocoBackend
+from ._backend import mjcf as mjcf
 from ._builder import COLLISION_GROUP as COLLISION_GROUP
 from ._builder import VISUAL_GROUP as VISUAL_GROUP
 from ._builder import build_model as build_model
@@ -30,4 +31,5 @@ __all__ = [
     "add_terrain",
     "build_model",
     "build_spec",
+    "mjcf",
 ]

@@ -22,7 +22,7 @@ from ...model import ImportOptions, RobotModel
 from ...model.transforms import FloatArray, QuatWXYZ
 from ...twin._types import BaseState, JointCommand, Prediction, RobotState, frozen_array
 from ..backend import Commands
-from ._builder import COLLISION_GROUP, build_model, import_mujoco
+from ._builder import COLLISION_GROUP, build_model, build_spec, import_mujoco
 from ._names import MujocoNames
 
 __all__ = ["MujocoBackend"]
@@ -531,3 +531,21 @@ def _read_base(stamp: float, qpos: Any, qvel: Any, qa: int, va: int) -> BaseStat
         linear_velocity=(float(lv[0]), float(lv[1]), float(lv[2])),
         angular_velocity=(float(av[0]), float(av[1]), float(av[2])),
     )
+
+
+def mjcf(model: RobotModel, options: ImportOptions = ImportOptions()) -> str:  # noqa: B008 - frozen
+    """``model`` as an MJCF file to open on its own (``humanoid-twin import --mjcf``).
+
+    A floating base starts at rest on the floor: its root body is raised so that the lowest collider
+    touches z = 0 at the zero pose (the file's ``qpos0``), instead of the root at the origin with the
+    legs through the floor. A fixed base is welded at the origin and gets no floor (no ground contact,
+    as the twin's fixed base).
+    """
+    spec = build_spec(model, options, floor=not options.fix_base)
+    if not options.fix_base:
+        root = spec.body(model.root.name)
+        if root is not None and root.first_joint() is not None:  # free: the root is not the world
+            zero = np.zeros(len(model.actuated_joints))
+            root.pos = [0.0, 0.0, MujocoBackend(model, options, nthread=0).rest_height(zero)]
+    text: str = spec.to_xml()
+    return text

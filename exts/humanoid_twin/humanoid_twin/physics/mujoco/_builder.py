@@ -155,6 +155,8 @@ class _Builder:
         if inertial is None:
             body.mass = PLACEHOLDER_MASS
             body.inertia = [PLACEHOLDER_INERTIA] * 3
+            body.ipos = [0.0, 0.0, 0.0]  # MjSpec.to_xml writes no <inertial> while ipos is undefined
+            body.iquat = [1.0, 0.0, 0.0, 0.0]
             return
         moments, iquat = inertial.principal()
         mass = inertial.mass
