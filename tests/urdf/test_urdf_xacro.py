@@ -96,3 +96,31 @@ def test_xacro_args_on_plain_urdf_are_an_error(tmp_path: Path) -> None:
     path.write_text('<robot name="r"><link name="a"/></robot>')
     with pytest.raises(DescriptionError, match=r"not a \.xacro file"):
         read_urdf(path, xacro_args={"x": "1"})
+
+
+def test_a_warning_repeated_by_every_macro_use_is_one_line_with_its_count(tmp_path: Path) -> None:
+    """xacro prints a warning with "when instantiating macro" / "in file" context lines for every
+    use of a macro: one model warning, naming the macro, counted."""
+    path = tmp_path / "arm.urdf.xacro"
+    path.write_text(
+        """<?xml version="1.0"?>
+<robot name="arm" xmlns:xacro="http://www.ros.org/wiki/xacro">
+  <xacro:macro name="segment" params="n">
+    <xacro:property name="len" value="0.3"/>
+    <link name="l${n}"><inertial><mass value="1"/>
+      <inertia ixx="0.01" iyy="0.01" izz="0.01" ixy="0" ixz="0" iyz="0"/></inertial></link>
+  </xacro:macro>
+  <link name="base"><inertial><mass value="1"/>
+    <inertia ixx="0.01" iyy="0.01" izz="0.01" ixy="0" ixz="0" iyz="0"/></inertial></link>
+  <xacro:segment n="1"/>
+  <xacro:segment n="2"/>
+  <xacro:segment n="3"/>
+  <joint name="j1" type="fixed"><parent link="base"/><child link="l1"/></joint>
+  <joint name="j2" type="fixed"><parent link="l1"/><child link="l2"/></joint>
+  <joint name="j3" type="fixed"><parent link="l2"/><child link="l3"/></joint>
+</robot>
+""",
+        encoding="utf-8",
+    )
+    warnings = [w for w in read_urdf(path).warnings if w.startswith("xacro:")]
+    assert warnings == ["xacro: warning: redefining global symbol: len (in macro segment) (3×)."]

@@ -50,7 +50,6 @@ class ImportOptions:
             raise ConfigError(f"drive_type {self.drive_type!r} is not one of 'position', 'velocity', 'none'")
         if self.drive_kind not in ("force", "acceleration"):
             raise ConfigError(f"drive_kind {self.drive_kind!r} is not one of 'force', 'acceleration'")
-        for name in ("drive_stiffness", "drive_damping", "armature", "density"):
+        for name in ("drive_stiffness", "drive_damping", "armature"):
             check_number(name, getattr(self, name), low=0.0)
-        if self.density == 0:
-            raise ConfigError("density must be > 0")
+        check_number("density", self.density, positive=True)

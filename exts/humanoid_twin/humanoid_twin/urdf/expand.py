@@ -18,7 +18,9 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import threading
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -133,9 +135,22 @@ def expand_xacro(
                 f"xacro could not expand the file ({type(err).__name__}: {reason}); {_hint(path)}",
                 file=display,
             ) from err
-    warnings = []
-    for raw in stderr.getvalue().splitlines():
+    return text, _xacro_warnings(stderr.getvalue())
+
+
+def _xacro_warnings(text: str) -> list[str]:
+    """xacro's stderr, one warning per message: its "when instantiating macro: NAME (file)" and "in
+    file: …" lines belong to the message before (the macro is named, the file is the one imported);
+    a message repeated by every use of a macro is listed once with its count."""
+    messages: list[str] = []
+    for raw in text.splitlines():
         line = raw.strip()
-        if line:
-            warnings.append(f"xacro: {short(line)[1:-1]}.")
-    return text, warnings
+        if not line:
+            continue
+        macro = re.match(r"when instantiating macro:\s*(\S+)", line)
+        if messages and macro is not None:
+            messages[-1] += f" (in macro {macro.group(1)})"
+        elif not (messages and line.startswith(("in file:", "included from:"))):
+            messages.append(line)
+    counts = Counter(messages)  # first-seen order
+    return [f"xacro: {short(m)[1:-1]}" + (f" ({n}×)" if n > 1 else "") + "." for m, n in counts.items()]
