@@ -44,3 +44,17 @@ def test_relative_paths_resolve_against_the_file(tmp_path: Path) -> None:
     cfg = load_session_config(p)
     assert cfg.robot.urdf == str(tmp_path / "robots" / "r.urdf")
     assert cfg.robot.package_paths == (str(tmp_path / "pkgs"),)
+
+
+def test_error_horizons_beyond_the_predictions_are_not_scored() -> None:
+    """The default 1 s error horizon against the default 0.5 s predictions would stay NaN for ever on
+    /diagnostics and Prometheus: a session leaves it out; horizons within the predictions stay."""
+    from humanoid_twin.ros.config import BridgeConfig
+    from humanoid_twin.session import _scored
+    from humanoid_twin.twin import TwinConfig
+
+    bridge = BridgeConfig()
+    assert bridge.sync.prediction_horizon == 0.5 and TwinConfig().error_horizons == (0.1, 0.5, 1.0)
+    assert _scored(TwinConfig(), bridge).error_horizons == (0.1, 0.5)
+    far = bridge.with_overrides(sync={"prediction_horizon": 2.0})
+    assert _scored(TwinConfig(), far) == TwinConfig()

@@ -440,6 +440,6 @@ def test_bad_extension(tmp_path: Path) -> None:
 
 def test_mesh_without_local_file(tmp_path: Path) -> None:
     link = Link("a", None, (Visual("", Pose(), Mesh("package://x/y.stl", None)),))
-    with pytest.raises(MeshError, match="no local file"):
+    with pytest.raises(MeshError, match="no file on disk"):
         write_usd(RobotModel("r", (link,), ()), tmp_path / "r.usda")
     assert list(tmp_path.iterdir()) == []

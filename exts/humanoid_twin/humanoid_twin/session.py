@@ -8,6 +8,7 @@ see docs/ros.md) may all sit in the same file; every table is optional.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import random
 from dataclasses import dataclass, field
@@ -19,6 +20,8 @@ from .description import read_robot
 from .errors import ConfigError
 from .model import ImportOptions, RobotModel
 from .twin import DigitalTwin, TwinConfig
+
+_log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from .ros.bridge import RosClock, TwinBridge
@@ -122,6 +125,19 @@ def open_session(config: SessionConfig, *, record: str | Path | None = None) -> 
 
     model, options = load_robot(config.robot)
     clock = RosClock()
-    twin = DigitalTwin(model, options=options, config=config.twin, clock=clock)
-    bridge = TwinBridge(twin, config.bridge or BridgeConfig(), clock=clock, record=record)
+    bridge_config = config.bridge or BridgeConfig()
+    twin = DigitalTwin(model, options=options, config=_scored(config.twin, bridge_config), clock=clock)
+    bridge = TwinBridge(twin, bridge_config, clock=clock, record=record)
     return Session(model, options, twin, bridge, clock)
+
+
+def _scored(twin: TwinConfig, bridge: BridgeConfig) -> TwinConfig:
+    """``twin`` without the error horizons beyond the bridge's predictions ([sync] prediction_horizon):
+    nothing would ever be scored there, and their metrics would stay NaN on /diagnostics and
+    Prometheus (the default 1 s horizon against the default 0.5 s predictions)."""
+    reach = bridge.sync.prediction_horizon
+    kept = tuple(h for h in twin.error_horizons if h <= reach + 1e-9)
+    if kept == twin.error_horizons:
+        return twin
+    _log.info("error horizons beyond the %g s predictions are not scored: %s", reach, twin.error_horizons)
+    return dataclasses.replace(twin, error_horizons=kept)

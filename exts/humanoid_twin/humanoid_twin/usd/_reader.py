@@ -331,7 +331,7 @@ class _Reader:
             uri = _get(prim, T.MESH_URI)
             path = _mesh_file(_get(prim, T.MESH_PATH))
             if uri is None:
-                uri = self.stage.GetRootLayer().identifier + str(prim.GetPath())
+                uri = f"{self.stage.GetRootLayer().identifier}<{prim.GetPath()}>"  # a mesh held in the USD
             geom = Mesh(str(uri), path, scale)
         else:
             return  # other gprims (points, curves…) have no URDF counterpart

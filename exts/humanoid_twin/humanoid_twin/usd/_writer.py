@@ -296,8 +296,9 @@ class _Writer:
                 if isinstance(g, Mesh):
                     if g.path is None:
                         raise MeshError(
-                            f"mesh {g.uri!r} of link {lk.name!r} has no local file; "
-                            "resolve it before writing USD",
+                            f"link {lk.name!r} has a mesh with no file on disk ({g.uri!r}): read the robot "
+                            "with its package paths; a mesh held only inside a USD file (another tool's "
+                            "asset) cannot be written again: import that robot from its URDF",
                             file=self.model.source,
                         )
                     paths.setdefault(str(g.path), g.path)
