@@ -54,6 +54,10 @@ def test_foreign_usdphysics_asset(tmp_path: Path) -> None:
     assert hip.lower == pytest.approx(-1.5, abs=1e-6)
     assert hip.upper == pytest.approx(0.5, abs=1e-6)
     assert hip.limit is not None and hip.limit.velocity == pytest.approx(6.0, rel=1e-6)
+    hip_model = model.joint("hip-pitch")
+    assert hip_model.limit is not None and hip.limit.effort == pytest.approx(
+        hip_model.limit.effort
+    )  # maxForce
     assert back.joint("ankle").type is JointType.CONTINUOUS
     # the joint axis in the world agrees with the model's
     for jname, original in (("knee", "knee"), ("hip_pitch", "hip-pitch"), ("slide", "slide")):
@@ -72,6 +76,24 @@ def test_foreign_usdphysics_asset(tmp_path: Path) -> None:
     want = fk_model["thigh"] @ model.link("thigh").visuals[0].origin.matrix()
     np.testing.assert_allclose(world_v, want, atol=1e-6)
     assert math.isclose(thigh_v.geometry.radius, 0.05, rel_tol=1e-9)  # type: ignore[union-attr]
+
+
+def test_limits_as_urdf_usd_converter_writes_them(tmp_path: Path) -> None:
+    """NVIDIA's converter keeps the URDF effort as ``urdf:limit:effort`` and the velocity limit as
+    ``newton:velocityLimit`` [deg/s], without PhysX's attributes: both are read."""
+    from pxr import Sdf, Usd
+
+    asset = write_usd(make_biped(), tmp_path / "b.usda", layered=False)
+    _strip_custom(asset.path)
+    stage = Usd.Stage.Open(str(asset.path))
+    prim = next(p for p in stage.Traverse() if p.GetName() == "hip_pitch")
+    prim.RemoveProperty("physxJoint:maxJointVelocity")
+    prim.CreateAttribute("newton:velocityLimit", Sdf.ValueTypeNames.Float).Set(math.degrees(7.0))
+    prim.CreateAttribute("urdf:limit:effort", Sdf.ValueTypeNames.Float, custom=True).Set(77.0)
+    stage.Save()
+    hip = read_usd(asset.path).joint("hip_pitch")
+    assert hip.limit is not None
+    assert hip.limit.velocity == pytest.approx(7.0, rel=1e-6) and hip.limit.effort == pytest.approx(77.0)
 
 
 def test_missing_file(tmp_path: Path) -> None:

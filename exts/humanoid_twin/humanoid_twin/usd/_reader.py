@@ -505,11 +505,20 @@ class _Reader:
         else:
             return None  # spherical, distance and D6 joints have no URDF counterpart
         self.pending.append((prim, parent, child))
-        vel = _get(prim, T.PHYSX_MAX_VELOCITY)
         unit = _RAD if jtype in (JointType.REVOLUTE, JointType.CONTINUOUS) else 1.0
-        if vel is not None and math.isfinite(vel) and vel < 3e38:
+        # velocity: PhysX's, else Newton's (both per degree for revolute joints); effort: the raw URDF
+        # value as urdf-usd-converter keeps it, else the drive's force limit
+        vel = _finite_or_none(_get(prim, T.PHYSX_MAX_VELOCITY, _get(prim, "newton:velocityLimit")))
+        drive = "angular" if unit != 1.0 else "linear"
+        effort = _finite_or_none(
+            _get(prim, "urdf:limit:effort", _get(prim, f"drive:{drive}:physics:maxForce"))
+        )
+        if vel is not None or effort is not None:
             limit = JointLimit(
-                limit.lower if limit else None, limit.upper if limit else None, None, float(vel) * unit
+                limit.lower if limit else None,
+                limit.upper if limit else None,
+                effort,
+                vel * unit if vel is not None else None,
             )
         friction = _get(prim, "newton:friction", _get(prim, T.PHYSX_FRICTION))
         damping = _get(prim, "newton:damping")
@@ -582,3 +591,11 @@ def _fix_foreign_origins(reader: _Reader, model: RobotModel) -> RobotModel:
             j = dataclasses.replace(j, origin=origin)
         joints.append(j)
     return model.replace(joints=tuple(joints))
+
+
+def _finite_or_none(value: object) -> float | None:
+    """A limit value from a USD attribute; None when absent, not finite, or FLT_MAX ("no limit")."""
+    if value is None:
+        return None
+    v = float(value)  # type: ignore[arg-type]
+    return v if math.isfinite(v) and abs(v) < 3e38 else None
