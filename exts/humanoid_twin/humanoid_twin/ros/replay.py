@@ -117,10 +117,17 @@ class ReplaySource:
         self.config = config or BridgeConfig()
         t = self.config.topics
         topics: dict[str, str] = {}
+        first_seen: dict[str, float] = {}
+        start: int | None = None
         for m in iter_recording(self.path):
-            topics.setdefault(m.topic, m.msg_type)
+            start = m.log_time if start is None else start
+            if m.topic not in topics:
+                topics[m.topic] = m.msg_type
+                first_seen[m.topic] = (m.log_time - start) * 1e-9
         self.topics = topics
         """Topic → message type found in the recording."""
+        self.first_seen = first_seen
+        """Topic → seconds from the recording's first message (any topic) to its first on that topic."""
         if config is None:
             found = {
                 key: name
@@ -130,7 +137,9 @@ class ReplaySource:
             if found:
                 self.config = replace(self.config, topics=replace(self.config.topics, **found))
                 t = self.config.topics
-        self.joint_states_topic = self._find(t.joint_states, required=True)
+        joint_states = self._find(t.joint_states, required=True)
+        assert joint_states is not None  # required: _find raised otherwise
+        self.joint_states_topic: str = joint_states
         self.command_topic = self._find(t.joint_command)
         self.targets_topic = self._find(t.servo_targets) if t.servo_targets else None
         self.base_topic = self._find(t.base_odometry) if t.base_odometry else None

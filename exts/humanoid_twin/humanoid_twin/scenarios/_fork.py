@@ -164,29 +164,17 @@ def _replay_until(
     except RecordingError as err:
         raise ConfigError(f"cannot fork from {source.recording}: {err}") from err
     if result.joint_states == 0 or not math.isfinite(fresh.last_stamp):
-        first_js = _first_time(source.recording, replay.joint_states_topic)
-        when = f"the first is at {first_js:.2f} s" if first_js is not None else "there are none"
+        first_js = replay.first_seen[replay.joint_states_topic]  # the topic is there: it was required
         raise ConfigError(
             f"{source.recording}: no joint state before {limit:g} s on {replay.joint_states_topic!r} "
-            f"({when}, counted from the recording's first message); pick a later time"
+            f"(the first is at {first_js:.2f} s, counted from the recording's first message); "
+            "pick a later time"
         )
     if not stop.is_set() and last[0] < limit:
         raise ConfigError(
             f"{source.recording}: the recording lasts {last[0]:.3f} s, less than the fork time {limit:g} s"
         )
     return fresh.get_state()
-
-
-def _first_time(recording: Path, topic: str | None) -> float | None:
-    """Seconds from the recording's first message to the first one on ``topic`` (None: none)."""
-    from ..ros.replay import iter_recording
-
-    start = None
-    for m in iter_recording(recording):
-        start = m.log_time if start is None else start
-        if m.topic == topic:
-            return (m.log_time - start) * 1e-9
-    return None
 
 
 # ---------------------------------------------------------------- walking
