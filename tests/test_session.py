@@ -50,11 +50,10 @@ def test_error_horizons_beyond_the_predictions_are_not_scored() -> None:
     """The default 1 s error horizon against the default 0.5 s predictions would stay NaN for ever on
     /diagnostics and Prometheus: a session leaves it out; horizons within the predictions stay."""
     from humanoid_twin.ros.config import BridgeConfig
-    from humanoid_twin.session import _scored
+    from humanoid_twin.session import scored_twin_config
     from humanoid_twin.twin import TwinConfig
 
     bridge = BridgeConfig()
     assert bridge.sync.prediction_horizon == 0.5 and TwinConfig().error_horizons == (0.1, 0.5, 1.0)
-    assert _scored(TwinConfig(), bridge).error_horizons == (0.1, 0.5)
-    far = bridge.with_overrides(sync={"prediction_horizon": 2.0})
-    assert _scored(TwinConfig(), far) == TwinConfig()
+    assert scored_twin_config(TwinConfig(), bridge.sync.prediction_horizon).error_horizons == (0.1, 0.5)
+    assert scored_twin_config(TwinConfig(), 2.0) == TwinConfig()

@@ -286,12 +286,9 @@ def _print_summary(model: RobotModel, *, brief: bool) -> None:
 # ------------------------------------------------------------------ live twin
 
 
-def _status_table(
-    values: dict[str, float], title: str, *, horizon: float | None = None, live: bool = True
-) -> Table:
+def _status_table(values: dict[str, float], title: str, *, live: bool = True) -> Table:
     """The live status: rates, latency, counts, prediction error (mean RMS over joints).
 
-    ``horizon`` [s]: how far the predictions reach; error horizons beyond it say so instead of "—".
     ``live`` False (a replay): without the wall-clock rows (receive rate, latency, staleness) and the
     bridge's counters, which a replay does not have."""
 
@@ -322,12 +319,9 @@ def _status_table(
     if live:
         t.add_row("staleness", ms("staleness_s"))
     for key in sorted(k for k in values if k.startswith("prediction_error.rms.") and k.endswith(".mean")):
-        label = key.removeprefix("prediction_error.rms.").removesuffix(".mean")
+        horizon = key.removeprefix("prediction_error.rms.").removesuffix(".mean")
         v = g(key)
-        text = "—" if not math.isfinite(v) else f"{v * 1e3:.2f} mrad"
-        if not math.isfinite(v) and horizon is not None and float(label.removesuffix("s")) > horizon + 1e-9:
-            text = f"— (predictions reach {horizon:g} s)"
-        t.add_row(f"prediction error RMS @ {label}", text)
+        t.add_row(f"prediction error RMS @ {horizon}", "—" if not math.isfinite(v) else f"{v * 1e3:.2f} mrad")
     if not live:
         return t
     t.add_row("predictions published", f"{g('bridge.predictions_published'):.0f}")
@@ -368,14 +362,11 @@ def run(
             f"metrics on 127.0.0.1:{bridge.prometheus_port or '—'}; Ctrl-C stops"
         )
         t0 = time.monotonic()
-        reach = bridge.config.sync.prediction_horizon
         try:
-            with Live(
-                _status_table(bridge.values(), "twin", horizon=reach), console=console, refresh_per_second=2
-            ) as live:
+            with Live(_status_table(bridge.values(), "twin"), console=console, refresh_per_second=2) as live:
                 while not stop.is_set() and (duration is None or time.monotonic() - t0 < duration):
                     stop.wait(0.5)
-                    live.update(_status_table(bridge.values(), "twin", horizon=reach))
+                    live.update(_status_table(bridge.values(), "twin"))
         except KeyboardInterrupt:
             _stopping()
         finally:
@@ -415,18 +406,14 @@ def demo(
             console.print(
                 f"emulator and twin up on ROS_DOMAIN_ID={d.domain_id} (loopback only); Ctrl-C stops"
             )
-            reach = d.session.bridge.config.sync.prediction_horizon if d.session is not None else None
             try:
-                with Live(
-                    _status_table(d.values(), "demo", horizon=reach), console=console, refresh_per_second=2
-                ) as live:
+                with Live(_status_table(d.values(), "demo"), console=console, refresh_per_second=2) as live:
                     last = 0.0
                     while not stop.is_set() and (duration is None or d.elapsed < duration):
                         d.tick()
                         if d.elapsed - last >= 0.5:
                             last = d.elapsed
-                            title = f"demo — {d.elapsed:.0f} s"
-                            live.update(_status_table(d.values(), title, horizon=reach))
+                            live.update(_status_table(d.values(), f"demo — {d.elapsed:.0f} s"))
                         time.sleep(0.005)
             except KeyboardInterrupt:
                 _stopping()
@@ -434,7 +421,7 @@ def demo(
             result = d.stop()
         if not console.is_terminal:
             console.line()  # piped, the live table's last frame ends without a newline
-        console.print(_status_table(result.values, "demo summary", horizon=reach))
+        console.print(_status_table(result.values, "demo summary"))
         console.print(f"[green]wrote[/] {result.recording}, {result.truth}, {result.summary}")
 
 
@@ -455,16 +442,16 @@ def replay(
     """Replay a recording into the twin, deterministically; print what the twin saw and predicted."""
     import json
 
-    from .ros.config import BridgeConfig
     from .ros.replay import ReplaySource
-    from .session import load_robot, load_session_config
+    from .session import load_robot, load_session_config, scored_twin_config
     from .twin import DigitalTwin
 
     with _errors():
         cfg = load_session_config(config)
         source = ReplaySource(recording, cfg.bridge)  # None: the default topics, as recorded
         model, options = load_robot(cfg.robot)
-        twin = DigitalTwin(model, options=options, config=cfg.twin)
+        reach = horizon if horizon is not None else source.config.sync.prediction_horizon
+        twin = DigitalTwin(model, options=options, config=scored_twin_config(cfg.twin, reach))
         with console.status(f"replaying {recording}"):
             result = source.run(twin, speed=speed, horizon=horizon, keep_predictions=False)
         values = twin.metrics_at(twin.last_stamp).as_dict()
@@ -477,8 +464,7 @@ def replay(
         t.add_row("predictions", str(result.prediction_count))
         t.add_row("recording span / wall time", f"{result.duration:.2f} s / {result.wall_time:.2f} s")
         console.print(t)
-        reach = horizon if horizon is not None else (cfg.bridge or BridgeConfig()).sync.prediction_horizon
-        console.print(_status_table(values, "twin metrics at the end", horizon=reach, live=False))
+        console.print(_status_table(values, "twin metrics at the end", live=False))
         if summary is not None:
             clean = {k: (v if math.isfinite(v) else None) for k, v in values.items()}
             summary.write_text(json.dumps(clean, indent=2, sort_keys=True), encoding="utf-8")

@@ -126,16 +126,17 @@ def open_session(config: SessionConfig, *, record: str | Path | None = None) -> 
     model, options = load_robot(config.robot)
     clock = RosClock()
     bridge_config = config.bridge or BridgeConfig()
-    twin = DigitalTwin(model, options=options, config=_scored(config.twin, bridge_config), clock=clock)
+    scored = scored_twin_config(config.twin, bridge_config.sync.prediction_horizon)
+    twin = DigitalTwin(model, options=options, config=scored, clock=clock)
     bridge = TwinBridge(twin, bridge_config, clock=clock, record=record)
     return Session(model, options, twin, bridge, clock)
 
 
-def _scored(twin: TwinConfig, bridge: BridgeConfig) -> TwinConfig:
-    """``twin`` without the error horizons beyond the bridge's predictions ([sync] prediction_horizon):
-    nothing would ever be scored there, and their metrics would stay NaN on /diagnostics and
-    Prometheus (the default 1 s horizon against the default 0.5 s predictions)."""
-    reach = bridge.sync.prediction_horizon
+def scored_twin_config(twin: TwinConfig, reach: float) -> TwinConfig:
+    """``twin`` without the error horizons beyond ``reach`` [s], the horizon its predictions are made
+    at ([sync] prediction_horizon, or a replay's): nothing would ever be scored there, and their
+    metrics would stay NaN on /diagnostics, Prometheus and the status tables (the default 1 s horizon
+    against the default 0.5 s predictions)."""
     kept = tuple(h for h in twin.error_horizons if h <= reach + 1e-9)
     if kept == twin.error_horizons:
         return twin
