@@ -7,6 +7,7 @@ traceback instead.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
@@ -27,6 +28,9 @@ from .model import ImportOptions, JointType, RobotModel
 
 if TYPE_CHECKING:
     import threading
+    from collections.abc import Iterator
+
+    from rich.live import Live
 
     from .maintenance import MaintenanceReport
     from .scenarios import ScenarioResult
@@ -345,8 +349,6 @@ def run(
     record: Annotated[Path | None, typer.Option(help="Record the session to this .mcap file.")] = None,
 ) -> None:
     """Run the twin on a live ROS 2 robot: mirror joint_states, publish predictions and /diagnostics."""
-    from rich.live import Live
-
     from .session import ensure_local_ros, load_session_config, open_session
 
     with _errors():
@@ -363,16 +365,14 @@ def run(
         )
         t0 = time.monotonic()
         try:
-            with Live(_status_table(bridge.values(), "twin"), console=console, refresh_per_second=2) as live:
+            with _live(_status_table(bridge.values(), "twin")) as live:
                 while not stop.is_set() and (duration is None or time.monotonic() - t0 < duration):
                     stop.wait(0.5)
                     live.update(_status_table(bridge.values(), "twin"))
         except KeyboardInterrupt:
-            _stopping()
+            console.print("[yellow]stopping[/]")
         finally:
             bridge.stop()
-        if not console.is_terminal:
-            console.line()  # piped, the live table's last frame ends without a newline
         if bridge.recording_path is not None:
             console.print(f"[green]recorded[/] {bridge.recording_path}")
 
@@ -393,8 +393,6 @@ def demo(
     ] = False,
 ) -> None:
     """Emulated humanoid + live twin + recording, with a live status table. No hardware, no GPU."""
-    from rich.live import Live
-
     from .demo import Demo
 
     with _errors():
@@ -407,7 +405,7 @@ def demo(
                 f"emulator and twin up on ROS_DOMAIN_ID={d.domain_id} (loopback only); Ctrl-C stops"
             )
             try:
-                with Live(_status_table(d.values(), "demo"), console=console, refresh_per_second=2) as live:
+                with _live(_status_table(d.values(), "demo")) as live:
                     last = 0.0
                     while not stop.is_set() and (duration is None or d.elapsed < duration):
                         d.tick()
@@ -416,11 +414,9 @@ def demo(
                             live.update(_status_table(d.values(), f"demo — {d.elapsed:.0f} s"))
                         time.sleep(0.005)
             except KeyboardInterrupt:
-                _stopping()
+                console.print("[yellow]stopping[/]")
         finally:
             result = d.stop()
-        if not console.is_terminal:
-            console.line()  # piped, the live table's last frame ends without a newline
         console.print(_status_table(result.values, "demo summary"))
         console.print(f"[green]wrote[/] {result.recording}, {result.truth}, {result.summary}")
 
@@ -748,10 +744,18 @@ def _live_session(session_config: Path | None, *, predictions: bool = False) -> 
     return open_session(cfg)
 
 
-def _stopping() -> None:
-    if not console.is_terminal:
-        console.line()  # piped, the live table's last frame ends without a newline
-    console.print("[yellow]stopping[/]")
+@contextlib.contextmanager
+def _live(table: Table) -> Iterator[Live]:
+    """A live-updating status table; piped (not a terminal), its last frame gets the newline rich
+    leaves out, so what follows (stopping, the summary) starts on a line of its own."""
+    from rich.live import Live
+
+    try:
+        with Live(table, console=console, refresh_per_second=2) as live:
+            yield live
+    finally:
+        if not console.is_terminal:
+            console.line()
 
 
 def _stop_on_sigterm() -> threading.Event:
