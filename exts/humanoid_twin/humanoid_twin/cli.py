@@ -606,7 +606,8 @@ def _whatif_live(path: Path, session_config: Path | None, out: Path | None, wait
             while bridge.status().joint_states < 10 and time.monotonic() < deadline and not stop.is_set():
                 stop.wait(0.05)
         if bridge.status().joint_states < 10:
-            domain = os.environ.get("ROS_DOMAIN_ID", "0")
+            configured = bridge.config.ros.domain_id
+            domain = configured if configured is not None else os.environ.get("ROS_DOMAIN_ID", "0")
             _fail(
                 f"--from live: no joint states on {topic!r} within {wait:g} s (ROS_DOMAIN_ID={domain}); "
                 "start the robot (or `humanoid-twin emulate`) on that domain, or name its topic in "

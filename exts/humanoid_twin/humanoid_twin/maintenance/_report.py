@@ -52,7 +52,7 @@ def stream_warning(samples: int, commands: int, off_path: int) -> str | None:
         return NO_SAMPLES
     if not commands:
         return NO_COMMANDS
-    fraction = off_path / samples if samples else 0.0
+    fraction = off_path / samples
     if fraction <= OFF_PATH_WARN:
         return None
     return (

@@ -28,7 +28,7 @@ from typing import Any
 from ..errors import DependencyError, TwinError
 
 try:
-    from mcap.exceptions import McapError
+    from mcap.exceptions import InvalidMagic, McapError
     from mcap.records import Channel, Message, Schema
     from mcap.stream_reader import StreamReader
     from mcap.writer import CompressionType, Writer
@@ -399,11 +399,8 @@ def iter_raw_messages(path: str | Path, topics: Sequence[str] | None = None) -> 
                     )
         except (McapError, ValueError, EOFError) as err:  # ValueError, EOFError: a record cut in the middle
             if isinstance(err, McapError) and count == 0 and not channels:
-                what = (
-                    "it does not start with MCAP's magic bytes"
-                    if type(err).__name__ == "InvalidMagic"
-                    else _why(err)
-                )
+                magic = isinstance(err, InvalidMagic)
+                what = "it does not start with MCAP's magic bytes" if magic else _why(err)
                 raise RecordingError(f"{p}: not a readable MCAP file ({what})") from err
             _warn_truncated(p, err, count)
 
