@@ -49,8 +49,8 @@ from numpy.typing import NDArray
 
 from ..errors import ConfigError, TwinError
 from ..model import ImportOptions, RobotModel
-from ..model.kinematics import FEET, flat_feet_rotation, forward_kinematics
-from ..model.transforms import FloatArray, matrix_to_quat
+from ..model.kinematics import FEET, FlatFeet, forward_kinematics
+from ..model.transforms import FloatArray, quat_to_matrix
 from ..twin._types import BaseState, JointCommand, JointState
 from ._config import MaintenanceConfig, load_maintenance_config
 from ._detect import Cusum, Ewma, FrictionWindow
@@ -117,12 +117,13 @@ class _Shadow:
         if self.names.free_qpos_adr is not None:
             pose = {n: float(v) for n, v in zip(self.robot_joint_names, q, strict=True)}
             fk = forward_kinematics(self.robot, pose)
-            rot = flat_feet_rotation(self.robot, pose)
+            quat = FlatFeet(self.robot)(pose)
+            rot = quat_to_matrix(quat)
             feet: list[str] = [f for f in FEET if f in fk]
             low = min(float((rot @ fk[f][:3, 3])[2]) for f in (feet or list(fk)))
             a = self.names.free_qpos_adr
             d.qpos[a : a + 3] = [0.0, 0.0, -low + 0.002]
-            d.qpos[a + 3 : a + 7] = matrix_to_quat(rot)
+            d.qpos[a + 3 : a + 7] = quat
         mj.mj_forward(self.model, d)
 
     robot_joint_names: tuple[str, ...] = ()

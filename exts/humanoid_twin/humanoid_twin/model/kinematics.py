@@ -10,7 +10,7 @@ import numpy as np
 from ._robot import Joint, JointType, Pose, RobotModel
 from .transforms import FloatArray, QuatWXYZ, axis_angle_to_quat, quat_multiply, quat_to_matrix
 
-__all__ = ["FEET", "flat_feet_rotation", "forward_kinematics", "joint_motion"]
+__all__ = ["FEET", "FlatFeet", "forward_kinematics", "joint_motion"]
 
 FEET = ("left_foot", "right_foot")
 """The sole frames (fixed, massless links) a standing robot's feet are found by (docs/conventions.md)."""
@@ -52,40 +52,56 @@ def forward_kinematics(
     return out
 
 
-def _rotation_in_root(model: RobotModel, link: str, q: Mapping[str, float]) -> FloatArray:
-    """``root_R_link`` (3×3) along the chain from the root to ``link`` (pure-Python quaternions: this
-    runs whenever a twin without odometry places its base; mimic joints are not followed, the feet
-    hang on plain joints)."""
-    rot: QuatWXYZ = (1.0, 0.0, 0.0, 0.0)
+def _chain(model: RobotModel, link: str) -> tuple[Joint, ...]:
+    """The joints from ``link`` up to the root (child first)."""
+    chain: list[Joint] = []
     joint = model.parent_joint(link)
     while joint is not None:
+        chain.append(joint)
+        joint = model.parent_joint(joint.parent)
+    return tuple(chain)
+
+
+def _quat_in_root(chain: tuple[Joint, ...], q: Mapping[str, float]) -> QuatWXYZ:
+    """``root_R_link`` as a unit quaternion along ``chain`` (:func:`_chain`) at joint positions ``q``,
+    in pure Python (mimic joints are not followed: feet hang on plain joints)."""
+    rot: QuatWXYZ = (1.0, 0.0, 0.0, 0.0)
+    for joint in chain:
         r = joint.origin.quat
         angle = q.get(joint.name)
         if angle is not None and joint.type.is_angular:
             x, y, z = joint.axis
-            n = math.sqrt(x * x + y * y + z * z)
-            s = math.sin(0.5 * angle) / n
+            s = math.sin(0.5 * angle) / math.sqrt(x * x + y * y + z * z)
             r = quat_multiply(r, (math.cos(0.5 * angle), x * s, y * s, z * s))
         rot = quat_multiply(r, rot)
-        joint = model.parent_joint(joint.parent)
-    return quat_to_matrix(rot)
+    return rot
 
 
-def flat_feet_rotation(model: RobotModel, q: Mapping[str, float] | None = None) -> FloatArray:
-    """Rotation (3×3) of the base that puts the robot's :data:`FEET` back to their orientation at the
-    zero pose with the base upright — feet flat on a level floor when they are flat at the zero pose.
+class FlatFeet:
+    """The base orientation that puts a robot's :data:`FEET` back to their orientation at the zero
+    pose with the base upright — feet flat on a level floor when they are flat at the zero pose.
 
-    With joints at ``q`` the soles may be tilted relative to the base (a squat pitches the pelvis);
-    a base placed upright then stands on its toes or heels. For two feet it is the rotation nearest
-    to both (SVD of the summed orientation products); identity when the robot has no such frames.
+    With joints at ``q`` the soles may be tilted relative to the base (a squat pitches the pelvis); a
+    base placed upright then stands on its toes or heels. ``FlatFeet(model)(q)`` is that base rotation
+    as a unit quaternion ``(w, x, y, z)``: for each foot the rotation taking its current orientation
+    back to the zero pose's, the two averaged (sign-aligned, normalised: the rotation midway between
+    them, as the SVD of their summed matrices gives); upright when the robot has no such frames.
+    The chains and zero-pose orientations are found once per robot, the rest is pure Python: a twin
+    without odometry places its base with it at every state it hands out (≈ 0.02 ms).
     """
-    feet = [f for f in FEET if model.has_link(f)]
-    if not feet:
-        return np.eye(3)
-    q = q or {}
-    m = sum(
-        (_rotation_in_root(model, f, {}) @ _rotation_in_root(model, f, q).T for f in feet), np.zeros((3, 3))
-    )
-    u, _, vt = np.linalg.svd(m)
-    rot: FloatArray = u @ vt
-    return rot if np.linalg.det(rot) > 0 else np.eye(3)
+
+    def __init__(self, model: RobotModel) -> None:
+        self._chains = [_chain(model, f) for f in FEET if model.has_link(f)]
+        self._zero = [_quat_in_root(c, {}) for c in self._chains]
+
+    def __call__(self, q: Mapping[str, float]) -> QuatWXYZ:
+        total = [0.0, 0.0, 0.0, 0.0]
+        for zero, chain in zip(self._zero, self._chains, strict=True):
+            w, x, y, z = _quat_in_root(chain, q)
+            fix = quat_multiply(zero, (w, -x, -y, -z))  # zero · current⁻¹
+            sign = 1.0 if sum(a * b for a, b in zip(fix, total, strict=True)) >= 0.0 else -1.0
+            total = [t + sign * f for t, f in zip(total, fix, strict=True)]
+        n = math.sqrt(sum(t * t for t in total))
+        if n < 1e-12:
+            return (1.0, 0.0, 0.0, 0.0)
+        return (total[0] / n, total[1] / n, total[2] / n, total[3] / n)

@@ -23,8 +23,8 @@ from numpy.typing import NDArray
 
 from ..errors import ConfigError, PhysicsError
 from ..model import ImportOptions, RobotModel
-from ..model.kinematics import flat_feet_rotation
-from ..model.transforms import FloatArray, matrix_to_quat
+from ..model.kinematics import FlatFeet
+from ..model.transforms import FloatArray
 from ._config import TwinConfig
 from ._metrics import MetricsCollector, RejectReason, TwinMetrics
 from ._types import BaseState, JointCommand, JointState, Prediction, RobotState, frozen_array
@@ -127,6 +127,7 @@ class DigitalTwin:
                     f"{'floating' if backend.floating_base else 'fixed'}; set TwinConfig(base=...) to match"
                 )
         self._model = model
+        self._flat_feet = FlatFeet(model)  # places an assumed base (no odometry) with its feet flat
         self._backend: Backend = backend
         self._clock = clock or time.time
         self._lock = threading.RLock()
@@ -429,9 +430,7 @@ class DigitalTwin:
         zero pose; upright for a robot without ``left_foot``/``right_foot`` frames): a base placed
         upright over bent legs would start a prediction on its toes or heels."""
         stamp = self._stamp if math.isfinite(self._stamp) else 0.0
-        quat = matrix_to_quat(
-            flat_feet_rotation(self._model, dict(zip(self._names, self._q.tolist(), strict=True)))
-        )
+        quat = self._flat_feet(dict(zip(self._names, self._q.tolist(), strict=True)))
         height = self._backend.rest_height(self._q, quat)
         return BaseState(stamp, (0.0, 0.0, height), quat)
 
