@@ -39,14 +39,18 @@ def test_foreign_usdphysics_asset(tmp_path: Path) -> None:
     back = read_usd(asset.path)
     fk_model = forward_kinematics(model)
     fk_back = forward_kinematics(back)
-    merged = {"l_sole", "l_toe_tip"}
     # names come from prim names; bodies sit where they were (link frames = joint frames)
     names = {lk.name: asset.link_names[lk.name] for lk in model.links}
-    assert {lk.name for lk in back.links} == {names[n] for n in names if n not in merged}
+    assert {lk.name for lk in back.links} == set(names.values())
     for original, prim_name in names.items():
-        if original in merged:
-            continue
         np.testing.assert_allclose(fk_back[prim_name][:3, 3], fk_model[original][:3, 3], atol=1e-6)
+    # the merged frames (plain Xforms once the twin:/urdf: attributes are gone) come back as frames on
+    # fixed joints, the frame on a frame below its frame, at their full pose
+    for frame, parent in (("l_sole", "foot"), ("l_toe_tip", "l_sole")):
+        assert back.link(frame).is_frame
+        joint = back.joint(f"{frame}_joint")
+        assert (joint.type, joint.parent, joint.child) == (JointType.FIXED, parent, frame)
+        np.testing.assert_allclose(fk_back[frame], fk_model[frame], atol=1e-6)
     assert back.total_mass == pytest.approx(model.total_mass, rel=1e-6)
     # limits back in radians, continuous without limits, the axis aligned with the joint frame
     hip = back.joint("hip_pitch")
@@ -106,3 +110,78 @@ def test_stage_without_bodies(tmp_path: Path) -> None:
     path.write_text('#usda 1.0\n(\n    defaultPrim = "a"\n)\n\ndef Xform "a"\n{\n}\n')
     with pytest.raises(DescriptionError, match="has no rigid bodies"):
         read_usd(path)
+
+
+_FOREIGN_FRAMES = """#usda 1.0
+(
+    defaultPrim = "r"
+    metersPerUnit = 1
+    upAxis = "Z"
+)
+
+def Xform "r"
+{
+    def Xform "body" (
+        prepend apiSchemas = ["PhysicsRigidBodyAPI", "PhysicsMassAPI"]
+    )
+    {
+        float physics:mass = 2
+        double3 xformOp:translate = (0, 0, 1)
+        uniform token[] xformOpOrder = ["xformOp:translate"]
+
+        def Xform "sole"
+        {
+            float3 xformOp:scale = (2, 2, 2)
+            double3 xformOp:translate = (0.1, 0, -0.5)
+            uniform token[] xformOpOrder = ["xformOp:translate", "xformOp:scale"]
+
+            def Xform "toe"
+            {
+                quatf xformOp:orient = (0.70710677, 0, 0, 0.70710677)
+                double3 xformOp:translate = (0.05, 0, 0)
+                uniform token[] xformOpOrder = ["xformOp:translate", "xformOp:orient"]
+            }
+        }
+
+        def Xform "visuals"
+        {
+            def Cube "box"
+            {
+                double size = 0.1
+            }
+        }
+
+        def Xform "referenced" (
+            prepend references = </proto>
+        )
+        {
+        }
+
+        def Xform "body"
+        {
+        }
+    }
+}
+
+def Xform "proto"
+{
+}
+"""
+
+
+def test_foreign_frames_from_plain_xforms(tmp_path: Path) -> None:
+    """Plain Xforms holding nothing else are frames, as urdf-usd-converter writes merged links; groups
+    of geometry and referenced or instanced prims are not."""
+    path = tmp_path / "frames.usda"
+    path.write_text(_FOREIGN_FRAMES)
+    back = read_usd(path)
+    assert {lk.name for lk in back.links} == {"body", "sole", "toe", "body_2"}
+    assert [v.name for v in back.link("body").visuals] == ["box"]
+    fk = forward_kinematics(back)  # from the root body
+    np.testing.assert_allclose(fk["sole"][:3, 3], (0.1, 0.0, -0.5), atol=1e-9)
+    np.testing.assert_allclose(fk["sole"][:3, :3], np.eye(3), atol=1e-9)  # the scale is dropped
+    # the toe's translation is scaled by its parent's scale (it is where the stage puts it)
+    np.testing.assert_allclose(fk["toe"][:3, 3], (0.2, 0.0, -0.5), atol=1e-6)
+    np.testing.assert_allclose(fk["toe"][:3, 0], (0.0, 1.0, 0.0), atol=1e-6)
+    assert back.joint("toe_joint").parent == "sole"
+    assert back.joint("body_2_joint").parent == "body"  # a frame named like a body gets a suffix

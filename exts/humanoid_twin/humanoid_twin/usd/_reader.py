@@ -211,6 +211,10 @@ class _Reader:
         for ld in links.values():
             if _get(ld.prim, T.JOINT_PREFIX + T.J_TYPE) is not None:
                 joints.append(self.raw_joint(ld.prim, T.JOINT_PREFIX, drive=None))
+        if not ours:
+            frame_links, frame_joints = self.foreign_frames(robot, links, by_name, {j.name for j in joints})
+            extra_links += frame_links
+            joints += frame_joints
         if any(j.parent == "world" for j in joints) and "world" not in by_name:
             extra_links.append(Link("world"))
         for prim in gprims:
@@ -548,6 +552,48 @@ class _Reader:
             drive=self.drive(prim, ours=False),
         )
 
+    def foreign_frames(
+        self, robot: Any, links: dict[str, _LinkData], by_name: dict[str, _LinkData], joint_names: set[str]
+    ) -> tuple[list[Link], list[Joint]]:
+        """Frames another tool merged into plain Xforms (urdf-usd-converter's soles, hands, head).
+
+        A frame is an ``Xform`` below a body whose subtree holds only such Xforms (no geometry, no
+        references, not an instance): it becomes a massless link, named by ``urdf:name`` or the prim,
+        on a fixed joint ``<link>_joint`` from the body or frame above it, at its pose (scale dropped).
+        """
+        frames: dict[str, tuple[str, str]] = {}  # prim path → (link name, parent link name)
+        taken = set(by_name) | {"world"}
+        out_links: list[Link] = []
+        out_joints: list[Joint] = []
+        for prim in Usd.PrimRange(robot):
+            path = str(prim.GetPath())
+            if path in links or not _is_frame_subtree(prim):
+                continue
+            above = prim.GetParent()
+            if str(above.GetPath()) in frames:
+                parent_name = frames[str(above.GetPath())][0]
+                parent_world = _rigid(_np(self.cache.GetLocalToWorldTransform(above)))
+            else:
+                owner = self.owner(prim, links)
+                if owner is None:
+                    continue
+                parent_name, parent_world = owner.name, self.link_world(owner)
+            name = _unique(str(_get(prim, T.NAME) or prim.GetName()), taken)
+            jname = _unique(f"{name}_joint", joint_names)
+            frames[path] = (name, parent_name)
+            world = _rigid(_np(self.cache.GetLocalToWorldTransform(prim)))
+            out_links.append(Link(name))
+            out_joints.append(
+                Joint(
+                    jname,
+                    JointType.FIXED,
+                    parent_name,
+                    name,
+                    origin=_pose(np.linalg.inv(parent_world) @ world),
+                )
+            )
+        return out_links, out_joints
+
     def link_world(self, ld: _LinkData) -> FloatArray:
         return _np(self.cache.GetLocalToWorldTransform(ld.prim)) @ ld.offset
 
@@ -591,6 +637,36 @@ def _fix_foreign_origins(reader: _Reader, model: RobotModel) -> RobotModel:
             j = dataclasses.replace(j, origin=origin)
         joints.append(j)
     return model.replace(joints=tuple(joints))
+
+
+def _is_frame_subtree(prim: Any) -> bool:
+    """Only plain Xforms, without references, payloads or instancing, from ``prim`` down."""
+    for p in Usd.PrimRange(prim):
+        if (
+            p.GetTypeName() != "Xform"
+            or p.IsInstance()
+            or p.HasAuthoredReferences()
+            or p.HasAuthoredPayloads()
+            or p.HasAPI(UsdPhysics.RigidBodyAPI)
+        ):
+            return False
+    return True
+
+
+def _rigid(m: FloatArray) -> FloatArray:
+    """``m`` with any scale taken out of its rotation columns."""
+    out = m.copy()
+    out[:3, :3] /= np.linalg.norm(out[:3, :3], axis=0)
+    return out
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    """``name``, or ``name_2``, ``name_3``… if taken; the result is added to ``taken``."""
+    candidate, i = name, 2
+    while candidate in taken:
+        candidate, i = f"{name}_{i}", i + 1
+    taken.add(candidate)
+    return candidate
 
 
 def _finite_or_none(value: object) -> float | None:
