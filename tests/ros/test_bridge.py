@@ -117,9 +117,14 @@ def test_prometheus_endpoint_on_loopback(procs: Procs, bridge: TwinBridge) -> No
     port = bridge.prometheus_port
     assert port is not None and port > 0  # port 0 in the config → a free port was picked
     body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
-    assert "twin_received 100.0" in body
-    assert 'twin_rejected_by_reason{reason="non_finite"} 0.0' in body
-    assert "twin_bridge_joint_states 100.0" in body
+    # counters as counters (_total), gauges as gauges, each with its help text
+    assert "# TYPE twin_received_total counter" in body and "twin_received_total 100.0" in body
+    assert "# HELP twin_received_total Joint-state messages given to the twin" in body
+    assert 'twin_rejected_by_reason_total{reason="non_finite"} 0.0' in body
+    assert "twin_bridge_joint_states_total 100.0" in body
+    assert "# TYPE twin_staleness_s gauge" in body and "# TYPE twin_bridge_stale gauge" in body
+    for field in bridge.status().__dict__:  # every bridge counter is described
+        assert f"# HELP twin_bridge_{field}" in body and f"# HELP twin_bridge_{field} {field}\n" not in body
     assert bridge._prom_server.server_address[0] == "127.0.0.1"
 
 
@@ -175,6 +180,7 @@ def test_listener_values_join_diagnostics_and_prometheus(procs: Procs, bridge: T
     port = bridge.prometheus_port
     body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
     assert "twin_maintenance_samples 100.0" in body
+    assert "# HELP twin_maintenance_samples maintenance.samples (see docs/maintenance.md)" in body
 
 
 def test_odometry_reaches_the_twin_and_base_listeners(bridge: TwinBridge) -> None:

@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from humanoid_twin.twin import DigitalTwin, JointState, RejectReason, TwinConfig
+from humanoid_twin.twin import METRIC_SERIES, DigitalTwin, JointState, RejectReason, TwinConfig
 
 from .conftest import RampBackend, js, make_twin, nominal
 
@@ -179,6 +179,10 @@ def test_prediction_error_against_a_known_trajectory():
     assert d["prediction_error.count.0.1s"] == starts
     rows = {(n, tuple(sorted(lab.items()))): v for n, lab, v in m.series()}
     assert rows[("twin_prediction_error_rms", (("horizon", "0.5"), ("joint", "a")))] == pytest.approx(0.05)
+    # every series has its type and help for an exporter, and nothing is described that is not yielded
+    assert {n for n, _ in rows} == set(METRIC_SERIES)
+    assert all(len(help_text) > 10 for _, help_text in METRIC_SERIES.values())
+    assert METRIC_SERIES["twin_received"][0] and not METRIC_SERIES["twin_staleness_s"][0]
 
 
 def test_untracked_and_horizon_beyond_prediction_are_not_scored():

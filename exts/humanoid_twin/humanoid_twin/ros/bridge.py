@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DependencyError, TwinError
-from ..twin import BaseState, DigitalTwin, JointCommand, JointState
+from ..twin import METRIC_SERIES, BaseState, DigitalTwin, JointCommand, JointState
 from .config import BridgeConfig, QosConfig
 from .convert import (
     DIAGNOSTIC_OK,
@@ -122,6 +122,24 @@ class BridgeStatus:
     commands_published: int
     recorded: int
     """Messages written to the recording (0 when not recording)."""
+
+
+_BRIDGE_SERIES: dict[str, tuple[bool, str]] = {
+    # BridgeStatus field → (monotonic counter?, help), exported as twin_bridge_<field>
+    "stale": (False, "1 while no joint state arrived for stale_after"),
+    "receive_age": (False, "Time since the last joint state arrived [s]"),
+    "joint_states": (True, "Joint-state messages received by the bridge"),
+    "base_states": (True, "Odometry messages received by the bridge"),
+    "stale_events": (True, "Times the bridge went stale after having data"),
+    "recoveries": (True, "Times data came back after being stale"),
+    "clock_jumps": (True, "ROS clock jumps seen"),
+    "callback_errors": (True, "Unexpected exceptions in callbacks"),
+    "predictions_published": (True, "Predictions published"),
+    "prediction_errors": (True, "Predictions that failed"),
+    "diagnostics_published": (True, "/diagnostics messages published"),
+    "commands_published": (True, "Commands published"),
+    "recorded": (True, "Messages written to the recording"),
+}
 
 
 def _period(rate: float) -> float:
@@ -659,9 +677,10 @@ class _TwinCollector:
         self._bridge = bridge
 
     def collect(self) -> Any:
-        from prometheus_client.core import GaugeMetricFamily
+        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
         b = self._bridge
+        series = dict(METRIC_SERIES)
         try:
             rows = b.twin.metrics.series()
         except Exception:  # a scrape must not kill the HTTP thread
@@ -669,10 +688,13 @@ class _TwinCollector:
             rows = []
         for k, v in b.status().__dict__.items():
             rows.append((f"twin_bridge_{k}", {}, float(v)))
+            series[f"twin_bridge_{k}"] = _BRIDGE_SERIES.get(k, (False, k))
         for source in b._value_sources:
             try:
                 for key, value in source().items():
-                    rows.append(("twin_" + re.sub(r"[^a-zA-Z0-9_]", "_", key), {}, float(value)))
+                    name = "twin_" + re.sub(r"[^a-zA-Z0-9_]", "_", key)
+                    rows.append((name, {}, float(value)))
+                    series.setdefault(name, (False, f"{key} (see docs/maintenance.md)"))
             except Exception:
                 _log.exception("cannot read a listener's values for Prometheus")
         families: dict[str, tuple[list[str], list[tuple[dict[str, str], float]]]] = {}
@@ -683,7 +705,9 @@ class _TwinCollector:
                     keys.append(key)
             samples.append((labels, value))
         for name, (keys, samples) in families.items():
-            fam = GaugeMetricFamily(name, name.replace("_", " "), labels=keys)
+            counter, doc = series.get(name, (False, name))
+            kind = CounterMetricFamily if counter else GaugeMetricFamily
+            fam = kind(name, doc, labels=keys)
             for labels, value in samples:
                 fam.add_metric([labels.get(k, "") for k in keys], value)
             yield fam

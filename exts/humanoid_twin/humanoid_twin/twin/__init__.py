@@ -7,6 +7,7 @@ imports a runtime (the default backend is imported when the twin is built).
 
 from ._config import BaseAssumption as BaseAssumption
 from ._config import TwinConfig as TwinConfig
+from ._metrics import METRIC_SERIES as METRIC_SERIES
 from ._metrics import RejectReason as RejectReason
 from ._metrics import TwinMetrics as TwinMetrics
 from ._twin import BASE_ASSUMED as BASE_ASSUMED
@@ -24,6 +25,7 @@ __all__ = [
     "BASE_ASSUMED",
     "BASE_FIXED",
     "BASE_MIRRORED",
+    "METRIC_SERIES",
     "BaseAssumption",
     "BaseState",
     "DigitalTwin",

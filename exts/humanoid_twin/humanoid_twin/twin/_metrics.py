@@ -37,7 +37,7 @@ from numpy.typing import NDArray
 from ..model.transforms import FloatArray
 from ._types import Prediction
 
-__all__ = ["RejectReason", "TwinMetrics"]
+__all__ = ["METRIC_SERIES", "RejectReason", "TwinMetrics"]
 
 
 class RejectReason(enum.StrEnum):
@@ -195,6 +195,38 @@ class TwinMetrics:
                 rows.append(("twin_prediction_error_rms", lab, float(self.error_rms[i, j])))
                 rows.append(("twin_prediction_error_max", dict(lab), float(self.error_max[i, j])))
         return rows
+
+
+METRIC_SERIES: Mapping[str, tuple[bool, str]] = MappingProxyType(
+    {
+        # name → (monotonic counter?, help); a counter is exported as <name>_total
+        "twin_received": (True, "Joint-state messages given to the twin"),
+        "twin_accepted": (True, "Joint-state messages applied"),
+        "twin_rejected": (True, "Joint-state messages rejected, all reasons"),
+        "twin_rejected_by_reason": (True, "Joint-state messages rejected, by reason"),
+        "twin_invalid": (True, "Malformed joint-state messages (the invalid reasons)"),
+        "twin_dropped": (True, "Joint-state messages inferred lost from gaps in the stamps"),
+        "twin_outages": (True, "Silences longer than stale_after"),
+        "twin_clock_resets": (True, "New timelines adopted after a confirmed clock jump"),
+        "twin_unknown_entries": (True, "Entries naming unknown joints, dropped"),
+        "twin_base_received": (True, "Base states given to the twin"),
+        "twin_base_rejected": (True, "Base states rejected or ignored"),
+        "twin_predictions": (True, "Predictions made (single and batch)"),
+        "twin_receive_rate_hz": (False, "Joint-state messages received per second over the last window [Hz]"),
+        "twin_latency_stamp_to_applied_p50_s": (False, "Header stamp to applied, median [s]"),
+        "twin_latency_stamp_to_applied_p99_s": (False, "Header stamp to applied, 99th percentile [s]"),
+        "twin_latency_stamp_to_applied_max_s": (False, "Header stamp to applied, maximum [s]"),
+        "twin_latency_receive_to_applied_p50_s": (False, "Local receive to applied, median [s]"),
+        "twin_latency_receive_to_applied_p99_s": (False, "Local receive to applied, 99th percentile [s]"),
+        "twin_latency_receive_to_applied_max_s": (False, "Local receive to applied, maximum [s]"),
+        "twin_staleness_s": (False, "Age of the newest applied measurement [s]"),
+        "twin_stale": (False, "1 while the twin's data is stale"),
+        "twin_prediction_error_count": (False, "Predictions scored per horizon in the error window"),
+        "twin_prediction_error_rms": (False, "RMS prediction error per horizon and joint [rad or m]"),
+        "twin_prediction_error_max": (False, "Largest prediction error per horizon and joint [rad or m]"),
+    }
+)
+"""Every series :meth:`TwinMetrics.series` yields, for an exporter: counter or gauge, and its help."""
 
 
 def _pct(values: deque[tuple[float, float]], since: float) -> tuple[float, float, float]:
