@@ -53,6 +53,7 @@ Usd, UsdGeom, UsdPhysics, UsdShade = _m.Usd, _m.UsdGeom, _m.UsdPhysics, _m.UsdSh
 
 _RAD = math.pi / 180.0
 _AXES = {"X": (1.0, 0.0, 0.0), "Y": (0.0, 1.0, 0.0), "Z": (0.0, 0.0, 1.0)}
+_DOFS = ("transX", "transY", "transZ", "rotX", "rotY", "rotZ")
 
 
 def _mesh_file(stored: Any) -> Path | None:
@@ -162,8 +163,14 @@ class _Reader:
         self.stage = open_stage(path)
         self.cache = UsdGeom.XformCache()
         self.materials: dict[str, Material] = {}
-        self.pending: list[tuple[Any, _LinkData | None, _LinkData]] = []
-        """Foreign joints whose origin is computed once every link frame is known."""
+        self.pending: list[tuple[str, _LinkData | None, FloatArray]] = []
+        """Foreign joints ``(name, parent, body0_T_joint)`` whose origin is computed once every link
+        frame (``offset``) is known."""
+        self.left_out: list[str] = []
+        """Foreign joints not read, each as ``'name' (why)``."""
+        self.chain_links: list[Link] = []
+        """Massless links between the joints a multi-axis D6 joint becomes."""
+        self.link_names: set[str] = set()
 
     def error(self, message: str, element: str | None = None) -> DescriptionError:
         return DescriptionError(message, file=self.path, element=element)
@@ -197,6 +204,7 @@ class _Reader:
         by_name = {ld.name: ld for ld in links.values()}
         if len(by_name) != len(links):
             raise self.error("two link prims carry the same name")
+        self.link_names = set(by_name) | {"world"}
         joints: list[Joint] = []
         extra_links: list[Link] = []
         for prim in joint_prims:
@@ -205,12 +213,11 @@ class _Reader:
             if _get(prim, "urdf:" + T.J_TYPE) is not None:
                 joints.append(self.raw_joint(prim, "urdf:", drive=self.drive(prim, ours)))
             else:
-                j = self.foreign_joint(prim, links, by_name)
-                if j is not None:
-                    joints.append(j)
+                joints += self.foreign_joint(prim, links, by_name)
         for ld in links.values():
             if _get(ld.prim, T.JOINT_PREFIX + T.J_TYPE) is not None:
                 joints.append(self.raw_joint(ld.prim, T.JOINT_PREFIX, drive=None))
+        extra_links += self.chain_links
         if not ours:
             frame_links, frame_joints = self.foreign_frames(robot, links, by_name, {j.name for j in joints})
             extra_links += frame_links
@@ -241,9 +248,15 @@ class _Reader:
                 joints=tuple(joints),
                 materials=tuple(robot_materials),
                 source=str(self.path),
+                warnings=tuple(f"joint {why}: no URDF joint, left out" for why in self.left_out),
             )
         except ModelError as err:
-            raise self.error(f"the stage is not a robot tree: {err}") from err
+            more = ""
+            if self.left_out:
+                shown = ", ".join(self.left_out[:3])
+                rest = f" and {len(self.left_out) - 3} more" if len(self.left_out) > 3 else ""
+                more = f" (joints left out, having no URDF counterpart: {shown}{rest})"
+            raise self.error(f"the stage is not a robot tree: {err}{more}") from err
 
     # ---- links
 
@@ -384,7 +397,9 @@ class _Reader:
 
     # ---- joints
 
-    def drive(self, prim: Any, ours: bool) -> Drive | None:
+    def drive(
+        self, prim: Any, ours: bool, instances: tuple[str, ...] = ("angular", "linear")
+    ) -> Drive | None:
         stiffness = _get(prim, T.DRIVE_STIFFNESS)
         if stiffness is not None:
             mf = _get(prim, T.DRIVE_MAX_FORCE)
@@ -397,7 +412,8 @@ class _Reader:
             )
         if ours:
             return None  # the drive came from ImportOptions, not from the model
-        for instance, per in (("angular", 180.0 / math.pi), ("linear", 1.0)):
+        for instance in instances:
+            per = 1.0 if instance in ("linear", "transX", "transY", "transZ") else 180.0 / math.pi
             if prim.HasAPI(UsdPhysics.DriveAPI, instance):
                 pre = f"drive:{instance}:physics:"
                 mf = _get(prim, pre + "maxForce")
@@ -456,23 +472,40 @@ class _Reader:
 
     def foreign_joint(
         self, prim: Any, links: dict[str, _LinkData], by_name: dict[str, _LinkData]
-    ) -> Joint | None:
-        """A joint from the UsdPhysics schema alone (assets not written by humanoid_twin)."""
+    ) -> list[Joint]:
+        """The joint(s) of one UsdPhysics joint prim (assets not written by humanoid_twin).
+
+        A D6 joint (``PhysicsJoint``) free in one axis is a revolute, continuous or prismatic joint;
+        free in several (not the planar or floating pattern), a chain of such joints, one per free
+        axis in the order transX…rotZ, joined by massless links ``<joint>_<axis>``.
+        """
         uj = UsdPhysics.Joint(prim)
+        name = prim.GetName()
         if _get(prim, "physics:excludeFromArticulation"):
-            return None
+            self.left_out.append(f"{name!r} (excluded from the articulation: a loop closure)")
+            return []
         t0 = uj.GetBody0Rel().GetTargets()
         t1 = uj.GetBody1Rel().GetTargets()
         if not t1 or str(t1[0]) not in links:
-            return None
+            self.left_out.append(f"{name!r} (body1 is not a rigid body of the robot)")
+            return []
         child = links[str(t1[0])]
         parent = links.get(str(t0[0])) if t0 else None
-        local1 = _matrix(
+        child.offset = _matrix(
             _vec(uj.GetLocalPos1Attr().Get() or Gf.Vec3f(0.0)),
             _unit_quat(_quat(uj.GetLocalRot1Attr().Get() or Gf.Quatf(1.0))),
         )
-        child.offset = local1
+        local0 = _matrix(
+            _vec(uj.GetLocalPos0Attr().Get() or Gf.Vec3f(0.0)),
+            _unit_quat(_quat(uj.GetLocalRot0Attr().Get() or Gf.Quatf(1.0))),
+        )
+        parent_name = parent.name if parent is not None else "world"
         type_name = prim.GetTypeName()
+        if type_name == "PhysicsJoint":
+            joints = self.d6_joints(prim, name, parent_name, child)
+            # the chain's first joint takes the origin (its name may be the axis's, not the prim's)
+            self.pending.append((joints[0].name, parent, local0))
+            return joints
         limit: JointLimit | None = None
         axis = _AXES.get(str(_get(prim, "physics:axis", "X")), (1.0, 0.0, 0.0))
         if type_name == "PhysicsRevoluteJoint":
@@ -490,25 +523,10 @@ class _Reader:
             )
         elif type_name == "PhysicsFixedJoint":
             jtype = JointType.FIXED
-        elif type_name == "PhysicsJoint":  # D6: URDF knows planar (normal Z locked), floating, fixed
-            locked = set()
-            for dof in ("transX", "transY", "transZ", "rotX", "rotY", "rotZ"):
-                lo, hi = _get(prim, f"limit:{dof}:physics:low"), _get(prim, f"limit:{dof}:physics:high")
-                if prim.HasAPI(UsdPhysics.LimitAPI, dof) and lo is not None and hi is not None and lo > hi:
-                    locked.add(dof)
-            shapes = {
-                frozenset({"transZ", "rotX", "rotY"}): JointType.PLANAR,
-                frozenset(): JointType.FLOATING,
-                frozenset({"transX", "transY", "transZ", "rotX", "rotY", "rotZ"}): JointType.FIXED,
-            }
-            found = shapes.get(frozenset(locked))
-            if found is None:
-                return None
-            jtype = found
-            axis = (0.0, 0.0, 1.0)
-        else:
-            return None  # spherical, distance and D6 joints have no URDF counterpart
-        self.pending.append((prim, parent, child))
+        else:  # spherical, distance… joints have no URDF counterpart
+            self.left_out.append(f"{name!r} ({type_name})")
+            return []
+        self.pending.append((name, parent, local0))
         unit = _RAD if jtype in (JointType.REVOLUTE, JointType.CONTINUOUS) else 1.0
         # velocity: PhysX's, else Newton's (both per degree for revolute joints); effort: the raw URDF
         # value as urdf-usd-converter keeps it, else the drive's force limit
@@ -540,17 +558,63 @@ class _Reader:
                 float(_get(prim, "newton:mimicCoef1", 1.0)),
                 float(_get(prim, "newton:mimicCoef0", 0.0)) * unit,
             )
-        return Joint(
-            name=prim.GetName(),
-            type=jtype,
-            parent=parent.name if parent is not None else "world",
-            child=child.name,
-            axis=axis,
-            limit=limit,
-            dynamics=dynamics,
-            mimic=mimic,
-            drive=self.drive(prim, ours=False),
-        )
+        return [
+            Joint(
+                name=name,
+                type=jtype,
+                parent=parent_name,
+                child=child.name,
+                axis=axis,
+                limit=limit,
+                dynamics=dynamics,
+                mimic=mimic,
+                drive=self.drive(prim, ours=False, instances=(drive,)),
+            )
+        ]
+
+    def d6_joints(self, prim: Any, name: str, parent_name: str, child: _LinkData) -> list[Joint]:
+        """A D6 joint: fixed, planar, floating, or one joint per free axis (see :meth:`foreign_joint`)."""
+        free: list[tuple[str, float | None, float | None]] = []  # (axis, low, high)
+        for dof in _DOFS:
+            lo, hi = _get(prim, f"limit:{dof}:physics:low"), _get(prim, f"limit:{dof}:physics:high")
+            if not prim.HasAPI(UsdPhysics.LimitAPI, dof) or lo is None or hi is None:
+                free.append((dof, None, None))
+            elif lo <= hi:
+                free.append((dof, _finite_or_none(lo), _finite_or_none(hi)))
+        shapes = {
+            frozenset({"transX", "transY", "rotZ"}): JointType.PLANAR,
+            frozenset(_DOFS): JointType.FLOATING,
+            frozenset(): JointType.FIXED,
+        }
+        shape = shapes.get(frozenset(d for d, _, _ in free))
+        if shape is not None:
+            return [Joint(name, shape, parent_name, child.name, axis=(0.0, 0.0, 1.0))]
+        joints: list[Joint] = []
+        above = parent_name
+        for i, (dof, lo, hi) in enumerate(free):
+            rotation = dof.startswith("rot")
+            jname = name if len(free) == 1 else str(_get(prim, f"mjcf:{dof}:name") or f"{name}_{dof}")
+            if i == len(free) - 1:
+                below = child.name
+            else:
+                below = _unique(f"{name}_{dof}", self.link_names)
+                self.chain_links.append(Link(below))
+            limit = None
+            if lo is not None and hi is not None:
+                limit = JointLimit(lo * _RAD, hi * _RAD) if rotation else JointLimit(lo, hi)
+            elif not rotation:
+                limit = JointLimit(lo, hi)
+            jtype = JointType.PRISMATIC
+            if rotation:
+                jtype = JointType.REVOLUTE if limit else JointType.CONTINUOUS
+            drive = self.drive(prim, ours=False, instances=(dof,))
+            if drive is not None and drive.max_force is not None:
+                limit = JointLimit(
+                    limit.lower if limit else None, limit.upper if limit else None, drive.max_force
+                )
+            joints.append(Joint(jname, jtype, above, below, axis=_AXES[dof[-1]], limit=limit, drive=drive))
+            above = below
+        return joints
 
     def foreign_frames(
         self, robot: Any, links: dict[str, _LinkData], by_name: dict[str, _LinkData], joint_names: set[str]
@@ -562,7 +626,7 @@ class _Reader:
         on a fixed joint ``<link>_joint`` from the body or frame above it, at its pose (scale dropped).
         """
         frames: dict[str, tuple[str, str]] = {}  # prim path → (link name, parent link name)
-        taken = set(by_name) | {"world"}
+        taken = self.link_names
         out_links: list[Link] = []
         out_joints: list[Joint] = []
         for prim in Usd.PrimRange(robot):
@@ -622,21 +686,16 @@ def read_usd(path: str | Path) -> RobotModel:
 
 
 def _fix_foreign_origins(reader: _Reader, model: RobotModel) -> RobotModel:
-    """Foreign joints: origin = ``parent_link_T_child_link`` from the composed world transforms."""
-    world: dict[str, FloatArray] = {}
-    for _, parent, child in reader.pending:
-        for ld in (parent, child):
-            if ld is not None:
-                world[ld.name] = reader.link_world(ld)
-    world.setdefault("world", np.eye(4))
-    joints = []
-    for j in model.joints:
-        if j.name in {p.GetName() for p, _, _ in reader.pending}:
-            parent_w = world.get(j.parent, np.eye(4))
-            origin = _pose(np.linalg.inv(parent_w) @ world[j.child])
-            j = dataclasses.replace(j, origin=origin)
-        joints.append(j)
-    return model.replace(joints=tuple(joints))
+    """Foreign joints: origin = ``parent_link_T_joint`` from the joint's own ``localPose0`` (as the
+    simulators assemble the robot; the bodies' authored xforms may disagree slightly), the parent
+    link's frame being its own joint frame."""
+    origins: dict[str, Pose] = {}
+    for name, parent, local0 in reader.pending:
+        origins[name] = _pose(local0 if parent is None else np.linalg.inv(parent.offset) @ local0)
+    joints = tuple(
+        dataclasses.replace(j, origin=origins[j.name]) if j.name in origins else j for j in model.joints
+    )
+    return model.replace(joints=joints)
 
 
 def _is_frame_subtree(prim: Any) -> bool:

@@ -1,0 +1,199 @@
+"""read_usd on UsdPhysics assets other tools wrote: D6 joints, and Newton's own humanoid against Newton."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from humanoid_twin.errors import DescriptionError
+from humanoid_twin.model import JointType, Pose, forward_kinematics
+from humanoid_twin.model.transforms import matrix_to_quat, quat_to_matrix, quat_xyzw_to_wxyz
+from humanoid_twin.usd import read_usd
+
+_D6 = """#usda 1.0
+(
+    defaultPrim = "r"
+    metersPerUnit = 1
+    upAxis = "Z"
+)
+
+def Xform "r"
+{
+    def Xform "base" (
+        prepend apiSchemas = ["PhysicsRigidBodyAPI", "PhysicsMassAPI"]
+    )
+    {
+        float physics:mass = 1
+    }
+
+    def Xform "arm" (
+        prepend apiSchemas = ["PhysicsRigidBodyAPI", "PhysicsMassAPI"]
+    )
+    {
+        float physics:mass = 1
+        double3 xformOp:translate = (0, 0, 0.5)
+        uniform token[] xformOpOrder = ["xformOp:translate"]
+    }
+
+    def JOINT "shoulder" (
+        prepend apiSchemas = [APIS]
+    )
+    {
+        rel physics:body0 = </r/base>
+        rel physics:body1 = </r/arm>
+        point3f physics:localPos0 = (0, 0, 0.5)
+        point3f physics:localPos1 = (0, 0, 0)
+LOCKED
+        float limit:rotY:physics:low = -30
+        float limit:rotY:physics:high = 60
+        float drive:rotY:physics:stiffness = 2
+        float drive:rotY:physics:maxForce = 40
+NAMES
+    }
+}
+"""
+
+
+def _d6(tmp_path: Path, locked: tuple[str, ...], names: str = "", joint: str = "PhysicsJoint") -> Path:
+    """The D6 joint above with ``locked`` axes (low > high) besides rotY's -30..60 deg limit and drive."""
+    text = (
+        _D6.replace("JOINT", joint)
+        .replace(
+            "APIS",
+            ", ".join(f'"PhysicsLimitAPI:{d}"' for d in (*locked, "rotY")) + ', "PhysicsDriveAPI:rotY"',
+        )
+        .replace(
+            "LOCKED",
+            "\n".join(
+                f"        float limit:{d}:physics:low = 1\n        float limit:{d}:physics:high = -1"
+                for d in locked
+            ),
+        )
+        .replace("NAMES", names)
+    )
+    path = tmp_path / "d6.usda"
+    path.write_text(text)
+    return path
+
+
+_TRANSLATIONS = ("transX", "transY", "transZ")
+
+
+def test_d6_free_in_one_axis_is_a_revolute_joint(tmp_path: Path) -> None:
+    """A D6 free in rotY only (the other five axes locked) is the revolute joint it describes."""
+    back = read_usd(_d6(tmp_path, (*_TRANSLATIONS, "rotX", "rotZ")))
+    joint = back.joint("shoulder")
+    assert (joint.type, joint.parent, joint.child, joint.axis) == (
+        JointType.REVOLUTE,
+        "base",
+        "arm",
+        (0.0, 1.0, 0.0),
+    )
+    assert joint.lower == pytest.approx(math.radians(-30)) and joint.upper == pytest.approx(math.radians(60))
+    assert joint.drive is not None and joint.drive.stiffness == pytest.approx(2 * 180 / math.pi)
+    assert joint.limit is not None and joint.limit.effort == pytest.approx(40.0)
+    assert [lk.name for lk in back.links] == ["base", "arm"] and not back.warnings
+
+
+def test_d6_free_in_several_axes_is_a_chain(tmp_path: Path) -> None:
+    """Free in rotY and rotZ: two revolute joints about the joint frame's Y then Z, a massless link
+    between them, named by the tool's per-axis names when it wrote them."""
+    back = read_usd(_d6(tmp_path, (*_TRANSLATIONS, "rotX")))  # rotZ has no LimitAPI: free, unlimited
+    first, second = back.joint("shoulder_rotY"), back.joint("shoulder_rotZ")
+    assert (first.parent, first.child, first.type) == ("base", "shoulder_rotY", JointType.REVOLUTE)
+    assert (second.parent, second.child, second.type) == ("shoulder_rotY", "arm", JointType.CONTINUOUS)
+    assert back.link("shoulder_rotY").is_frame
+    assert first.axis == (0.0, 1.0, 0.0) and second.axis == (0.0, 0.0, 1.0)
+    assert first.drive is not None and second.drive is None
+    # rotating about Y then Z: the arm frame is R_y(a) R_z(b) at the joint frame
+    a, b = 0.3, -0.7
+    fk = forward_kinematics(back, {"shoulder_rotY": a, "shoulder_rotZ": b})
+    ry = quat_to_matrix((math.cos(a / 2), 0.0, math.sin(a / 2), 0.0))
+    rz = quat_to_matrix((math.cos(b / 2), 0.0, 0.0, math.sin(b / 2)))
+    np.testing.assert_allclose(fk["arm"][:3, :3], ry @ rz, atol=1e-12)
+    np.testing.assert_allclose(fk["arm"][:3, 3], (0.0, 0.0, 0.5), atol=1e-7)
+    named = read_usd(_d6(tmp_path, (*_TRANSLATIONS, "rotX"), 'custom token mjcf:rotY:name = "pitch"'))
+    assert {j.name for j in named.joints} == {"pitch", "shoulder_rotZ"}
+
+
+def test_joints_without_urdf_counterpart_are_named(tmp_path: Path) -> None:
+    """A joint left out is named in the error it causes (here: the arm is left without a parent)."""
+    path = _d6(tmp_path, (), joint="PhysicsSphericalJoint")
+    with pytest.raises(
+        DescriptionError, match=r"2 root links.*no URDF counterpart: 'shoulder' \(PhysicsSphericalJoint\)"
+    ):
+        read_usd(path)
+
+
+def test_newton_humanoid_matches_newton() -> None:
+    """Newton's own humanoid (from MuJoCo's, with 2- and 3-axis D6 hips, waist and shoulders): the
+    robot read here and Newton's ``eval_fk`` put every body in the same place at the zero pose and
+    at 10 random configurations (Newton computes in float32)."""
+    newton = pytest.importorskip("newton")
+    import warp as wp
+    from pxr import Usd, UsdPhysics
+
+    path = Path(newton.__file__).parent / "examples" / "assets" / "humanoid.usda"
+    back = read_usd(path)
+    assert {j.name for j in back.joints} >= {
+        "abdomen_z",
+        "abdomen_y",
+        "abdomen_x",
+        "right_hip_x",
+        "right_hip_z",
+    }
+    builder = newton.ModelBuilder()
+    builder.add_usd(str(path))
+    nm = builder.finalize(device="cpu")
+    state = nm.state()
+    body_names = [label.split("/")[-1] for label in nm.body_label]
+    # our link frame is the joint frame: body · localPose1 of the joint that moves the body
+    stage = Usd.Stage.Open(str(path))
+    offset: dict[str, np.ndarray] = {}
+    for prim in stage.Traverse():
+        if prim.IsA(UsdPhysics.Joint):
+            j = UsdPhysics.Joint(prim)
+            if j.GetBody1Rel().GetTargets():
+                r = j.GetLocalRot1Attr().Get()
+                m = np.eye(4)
+                m[:3, :3] = quat_to_matrix((r.GetReal(), *r.GetImaginary()))
+                m[:3, 3] = tuple(j.GetLocalPos1Attr().Get())
+                offset[j.GetBody1Rel().GetTargets()[0].name] = m
+    by_child = {j.child: j for j in back.joints}
+    types, starts = nm.joint_type.numpy(), list(nm.joint_q_start.numpy())
+    children = nm.joint_child.numpy()
+    rng = np.random.default_rng(3)
+
+    def pose(row: np.ndarray) -> np.ndarray:
+        m = np.eye(4)
+        m[:3, :3] = quat_to_matrix(quat_xyzw_to_wxyz(tuple(float(v) for v in row[3:])))
+        m[:3, 3] = row[:3]
+        return m
+
+    for trial in range(11):
+        joint_q = nm.joint_q.numpy().copy()
+        q: dict[str, float] = {}
+        for i in range(len(types)):
+            n = starts[i + 1] - starts[i]
+            if types[i] == newton.JointType.FREE or n == 0:
+                continue
+            chain = [by_child[body_names[children[i]]]]  # the joints Newton's joint i became, in order
+            while chain[-1].parent not in body_names:
+                chain.append(by_child[chain[-1].parent])
+            assert len(chain) == n
+            for k, joint in enumerate(reversed(chain)):
+                lo, hi = (joint.lower, joint.upper) if joint.lower is not None else (-1.0, 1.0)
+                value = float(np.float32(rng.uniform(lo, hi))) if trial else 0.0
+                joint_q[starts[i] + k] = q[joint.name] = value
+        newton.eval_fk(nm, wp.array(joint_q, dtype=wp.float32, device="cpu"), nm.joint_qd, state)
+        body_q = state.body_q.numpy().astype(np.float64)
+        root = body_names.index("torso")
+        root_w = pose(body_q[root]) @ offset.get("torso", np.eye(4))
+        fk = forward_kinematics(back, q, base=Pose(tuple(root_w[:3, 3]), matrix_to_quat(root_w[:3, :3])))
+        for i, name in enumerate(body_names):
+            want = pose(body_q[i]) @ offset.get(name, np.eye(4))
+            np.testing.assert_allclose(fk[name][:3, 3], want[:3, 3], atol=1e-5)
+            np.testing.assert_allclose(fk[name][:3, :3], want[:3, :3], atol=1e-5)
