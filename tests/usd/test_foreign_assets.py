@@ -98,6 +98,35 @@ def test_d6_free_in_one_axis_is_a_revolute_joint(tmp_path: Path) -> None:
     assert [lk.name for lk in back.links] == ["base", "arm"] and not back.warnings
 
 
+def test_d6_axis_with_equal_limits_is_locked(tmp_path: Path) -> None:
+    """low = high leaves an axis no room, as low > high does (Newton reads it so too)."""
+    path = _d6(tmp_path, (*_TRANSLATIONS, "rotX", "rotZ"))
+    path.write_text(
+        path.read_text().replace("physics:low = 1", "physics:low = 0").replace("high = -1", "high = 0")
+    )
+    assert read_usd(path).joint("shoulder").type is JointType.REVOLUTE
+
+
+def test_joint_with_only_body0_welds_it_to_the_world(tmp_path: Path) -> None:
+    """A joint whose body1 is empty joins body0 to the world (UsdPhysics: an empty body is the world)."""
+    path = _d6(tmp_path, (*_TRANSLATIONS, "rotX", "rotZ"))
+    weld = """
+    def PhysicsFixedJoint "weld"
+    {
+        rel physics:body0 = </r/base>
+        point3f physics:localPos0 = (0, 0, 0)
+        point3f physics:localPos1 = (0, 0, 0.25)
+    }
+}
+"""
+    text = path.read_text()
+    path.write_text(text[: text.rstrip().rindex("}")] + weld)
+    back = read_usd(path)
+    joint = back.joint("weld")
+    assert (joint.type, joint.parent, joint.child) == (JointType.FIXED, "world", "base")
+    np.testing.assert_allclose(forward_kinematics(back)["base"][:3, 3], (0.0, 0.0, 0.25))
+
+
 def test_d6_free_in_several_axes_is_a_chain(tmp_path: Path) -> None:
     """Free in rotY and rotZ: two revolute joints about the joint frame's Y then Z, a massless link
     between them, named by the tool's per-axis names when it wrote them."""
@@ -150,16 +179,14 @@ def test_newton_humanoid_matches_newton() -> None:
     nm = builder.finalize(device="cpu")
     state = nm.state()
     body_names = [label.split("/")[-1] for label in nm.body_label]
-    # our link frame is the joint frame: body · localPose1 of the joint that moves the body
+    # our link frame is the body's frame moved to the pivot of the joint that moves the body
     stage = Usd.Stage.Open(str(path))
     offset: dict[str, np.ndarray] = {}
     for prim in stage.Traverse():
         if prim.IsA(UsdPhysics.Joint):
             j = UsdPhysics.Joint(prim)
             if j.GetBody1Rel().GetTargets():
-                r = j.GetLocalRot1Attr().Get()
                 m = np.eye(4)
-                m[:3, :3] = quat_to_matrix((r.GetReal(), *r.GetImaginary()))
                 m[:3, 3] = tuple(j.GetLocalPos1Attr().Get())
                 offset[j.GetBody1Rel().GetTargets()[0].name] = m
     by_child = {j.child: j for j in back.joints}

@@ -2,8 +2,9 @@
 
 Assets written by :func:`~humanoid_twin.usd.write_usd` carry every URDF value in ``urdf:*`` attributes
 (double precision) and come back exactly. Other UsdPhysics assets are read from the physics schemas
-(single precision): a link's frame is then its joint frame (``body1 · localPose1``), so URDF's rule
-"the child frame is the joint frame at q = 0" holds, and the joint axis is the USD axis token.
+(single precision): a link's frame is then its body's frame moved to the joint's pivot
+(``body1 · translate(localPos1)``), so URDF's rule "the child frame is at the joint" holds while the
+link keeps the body's orientation; the joint axis is the USD axis token turned by ``localRot1``.
 """
 
 from __future__ import annotations
@@ -203,7 +204,11 @@ class _Reader:
             raise self.error(f"robot prim {str(robot.GetPath())!r} has no rigid bodies")
         by_name = {ld.name: ld for ld in links.values()}
         if len(by_name) != len(links):
-            raise self.error("two link prims carry the same name")
+            names = [ld.name for ld in links.values()]
+            twice = next(ld for ld in links.values() if names.count(ld.name) > 1)
+            raise self.error(
+                f"two link prims carry the name {twice.name!r} ({str(twice.prim.GetPath())!r} is one)"
+            )
         self.link_names = set(by_name) | {"world"}
         joints: list[Joint] = []
         extra_links: list[Link] = []
@@ -328,7 +333,7 @@ class _Reader:
         type_name = prim.GetTypeName()
         if type_name == "Cube":
             size = float(_get(prim, "size", 2.0))
-            geom = Box((size * scale[0], size * scale[1], size * scale[2]))
+            geom = Box((size * abs(scale[0]), size * abs(scale[1]), size * abs(scale[2])))
         elif type_name == "Sphere":
             geom = Sphere(float(_get(prim, "radius", 1.0)) * abs(scale[0]))
         elif type_name in ("Cylinder", "Capsule"):
@@ -486,28 +491,36 @@ class _Reader:
             return []
         t0 = uj.GetBody0Rel().GetTargets()
         t1 = uj.GetBody1Rel().GetTargets()
+        local0 = _matrix(
+            _vec(uj.GetLocalPos0Attr().Get() or Gf.Vec3f(0.0)),
+            _unit_quat(_quat(uj.GetLocalRot0Attr().Get() or Gf.Quatf(1.0))),
+        )
+        local1 = _matrix(
+            _vec(uj.GetLocalPos1Attr().Get() or Gf.Vec3f(0.0)),
+            _unit_quat(_quat(uj.GetLocalRot1Attr().Get() or Gf.Quatf(1.0))),
+        )
+        if not t1 and t0 and str(t0[0]) in links:  # only body0: body0 is jointed to the world
+            t0, t1, local0, local1 = [], t0, local1, local0
         if not t1 or str(t1[0]) not in links:
             self.left_out.append(f"{name!r} (body1 is not a rigid body of the robot)")
             return []
         child = links[str(t1[0])]
         parent = links.get(str(t0[0])) if t0 else None
-        child.offset = _matrix(
-            _vec(uj.GetLocalPos1Attr().Get() or Gf.Vec3f(0.0)),
-            _unit_quat(_quat(uj.GetLocalRot1Attr().Get() or Gf.Quatf(1.0))),
-        )
-        local0 = _matrix(
-            _vec(uj.GetLocalPos0Attr().Get() or Gf.Vec3f(0.0)),
-            _unit_quat(_quat(uj.GetLocalRot0Attr().Get() or Gf.Quatf(1.0))),
-        )
+        # the child link: body1's orientation at the joint's pivot; the joint frame turns by localRot1
+        turn = local1[:3, :3]
+        child.offset = np.eye(4)
+        child.offset[:3, 3] = local1[:3, 3]
+        local0 = local0.copy()
+        local0[:3, :3] = local0[:3, :3] @ turn.T  # body0_T_child-link at q = 0
         parent_name = parent.name if parent is not None else "world"
         type_name = prim.GetTypeName()
         if type_name == "PhysicsJoint":
-            joints = self.d6_joints(prim, name, parent_name, child)
+            joints = self.d6_joints(prim, name, parent_name, child, turn)
             # the chain's first joint takes the origin (its name may be the axis's, not the prim's)
             self.pending.append((joints[0].name, parent, local0))
             return joints
         limit: JointLimit | None = None
-        axis = _AXES.get(str(_get(prim, "physics:axis", "X")), (1.0, 0.0, 0.0))
+        axis = _turned(turn, _AXES.get(str(_get(prim, "physics:axis", "X")), (1.0, 0.0, 0.0)))
         if type_name == "PhysicsRevoluteJoint":
             lo, hi = _get(prim, "physics:lowerLimit"), _get(prim, "physics:upperLimit")
             finite = lo is not None and hi is not None and math.isfinite(lo) and math.isfinite(hi)
@@ -572,14 +585,16 @@ class _Reader:
             )
         ]
 
-    def d6_joints(self, prim: Any, name: str, parent_name: str, child: _LinkData) -> list[Joint]:
+    def d6_joints(
+        self, prim: Any, name: str, parent_name: str, child: _LinkData, turn: FloatArray
+    ) -> list[Joint]:
         """A D6 joint: fixed, planar, floating, or one joint per free axis (see :meth:`foreign_joint`)."""
         free: list[tuple[str, float | None, float | None]] = []  # (axis, low, high)
         for dof in _DOFS:
             lo, hi = _get(prim, f"limit:{dof}:physics:low"), _get(prim, f"limit:{dof}:physics:high")
             if not prim.HasAPI(UsdPhysics.LimitAPI, dof) or lo is None or hi is None:
                 free.append((dof, None, None))
-            elif lo <= hi:
+            elif lo < hi:  # low > high locks an axis; low = high leaves it no room either
                 free.append((dof, _finite_or_none(lo), _finite_or_none(hi)))
         shapes = {
             frozenset({"transX", "transY", "rotZ"}): JointType.PLANAR,
@@ -588,7 +603,7 @@ class _Reader:
         }
         shape = shapes.get(frozenset(d for d, _, _ in free))
         if shape is not None:
-            return [Joint(name, shape, parent_name, child.name, axis=(0.0, 0.0, 1.0))]
+            return [Joint(name, shape, parent_name, child.name, axis=_turned(turn, (0.0, 0.0, 1.0)))]
         joints: list[Joint] = []
         above = parent_name
         for i, (dof, lo, hi) in enumerate(free):
@@ -612,7 +627,8 @@ class _Reader:
                 limit = JointLimit(
                     limit.lower if limit else None, limit.upper if limit else None, drive.max_force
                 )
-            joints.append(Joint(jname, jtype, above, below, axis=_AXES[dof[-1]], limit=limit, drive=drive))
+            axis = _turned(turn, _AXES[dof[-1]])
+            joints.append(Joint(jname, jtype, above, below, axis=axis, limit=limit, drive=drive))
             above = below
         return joints
 
@@ -686,9 +702,9 @@ def read_usd(path: str | Path) -> RobotModel:
 
 
 def _fix_foreign_origins(reader: _Reader, model: RobotModel) -> RobotModel:
-    """Foreign joints: origin = ``parent_link_T_joint`` from the joint's own ``localPose0`` (as the
-    simulators assemble the robot; the bodies' authored xforms may disagree slightly), the parent
-    link's frame being its own joint frame."""
+    """Foreign joints: origin = ``parent_link_T_child_link`` at q = 0 from the joint's own
+    ``localPose0`` (as the simulators assemble the robot; the bodies' authored xforms may disagree
+    slightly), each link's frame being its body's at its joint's pivot (``offset``)."""
     origins: dict[str, Pose] = {}
     for name, parent, local0 in reader.pending:
         origins[name] = _pose(local0 if parent is None else np.linalg.inv(parent.offset) @ local0)
@@ -710,6 +726,13 @@ def _is_frame_subtree(prim: Any) -> bool:
         ):
             return False
     return True
+
+
+def _turned(turn: FloatArray, axis: tuple[float, float, float]) -> tuple[float, float, float]:
+    """``turn · axis`` as a unit vector."""
+    v = turn @ np.asarray(axis)
+    v = v / np.linalg.norm(v)
+    return (float(v[0]), float(v[1]), float(v[2]))
 
 
 def _rigid(m: FloatArray) -> FloatArray:
