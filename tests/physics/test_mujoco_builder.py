@@ -173,6 +173,8 @@ def test_world_root_is_the_worldbody_and_its_joint_keeps_its_type() -> None:
     fixed = RobotModel("welded", model.links, (_replace(hinge, type=JointType.FIXED), *base.joints))
     mm, names, _ = _build(fixed)
     assert names.joints["mount"] == () and mm.body_parentid[names.body["base"]] == 0
+    # a robot its file welds to the world gets no floor, asked or not (its legs would be in it)
+    assert mujoco.mj_name2id(mm, mujoco.mjtObj.mjOBJ_GEOM, "floor") == -1
 
 
 def test_planar_and_floating_joints() -> None:

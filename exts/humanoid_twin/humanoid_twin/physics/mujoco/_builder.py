@@ -386,7 +386,9 @@ def build_spec(
     Args:
         model: the robot.
         options: the import options shared with the USD writer (base, merging, drives, collisions).
-        floor: add an infinite floor plane (friction 1.0) at z = 0.
+        floor: add an infinite floor plane (friction 1.0) at z = 0; never under a robot its file welds
+            to the world (root link ``world``): that root sits at the origin, nothing stands on a floor,
+            and the legs of a welded humanoid would be inside it.
         timestep: simulation step [s].
 
     Raises:
@@ -403,7 +405,7 @@ def build_spec(
     b.add_bodies()
     b.add_mimics()
     b.add_actuators()
-    if floor:
+    if floor and not b.plan.world_root:
         b.add_floor()
     return b.spec
 
