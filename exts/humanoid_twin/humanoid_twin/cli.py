@@ -546,13 +546,18 @@ def whatif(
     from_: Annotated[
         str | None,
         typer.Option(
-            "--from", help="Fork from: nominal, live (needs a running twin: use the API), or REC.mcap@T."
+            "--from",
+            help="Fork from: nominal, live (the robot of --session-config, over ROS 2), or REC.mcap@T "
+            "(T seconds after the recording's first message).",
         ),
     ] = None,
     out: Annotated[Path | None, typer.Option(help="Folder for report.html, plots and result.json.")] = None,
     session_config: Annotated[
         Path | None,
-        typer.Option(help="--from live: session TOML (robot, topics, ROS domain) of the live robot."),
+        typer.Option(
+            help="Session TOML: the robot (default: the bundled humanoid), and for --from live or a "
+            "recording its topics (and ROS domain)."
+        ),
     ] = None,
     wait: Annotated[
         float, typer.Option(help="--from live: seconds to wait for the robot's joint states.")
@@ -565,6 +570,8 @@ def whatif(
     from .scenarios import load_scenario, run_scenario
 
     with _errors():
+        if not (math.isfinite(wait) and wait > 0):
+            _fail(f"--wait must be a number of seconds > 0, got {wait:g}", 2)
         path = Path(scenario)
         if not path.exists() and (_SCENARIO_DIR / f"{scenario}.toml").is_file():
             path = _SCENARIO_DIR / f"{scenario}.toml"
@@ -574,8 +581,14 @@ def whatif(
         if from_ == "live" or (from_ is None and load_scenario(path).fork.origin == "live"):
             result = _whatif_live(path, session_config, out, wait)
         else:
+            robot, topics = None, None
+            if session_config is not None:
+                from .session import load_robot, load_session_config
+
+                session = load_session_config(session_config)
+                robot, topics = load_robot(session.robot)[0], session.bridge
             with console.status(f"running {path.name}"):
-                result = run_scenario(path, source=from_, out_dir=out)
+                result = run_scenario(path, source=from_, out_dir=out, robot=robot, topics=topics)
         console.print(f"[bold]{escape(result.question)}[/]")
         rows = result.rows()
         if rows:
@@ -662,15 +675,20 @@ def maintenance(
     with _errors():
         if (recording is None) == (not live):
             _fail("give either a recording or --live", 2)
+        if out.exists() and not out.is_dir():  # before minutes of analysis, not after
+            _fail(f"--out {str(out)!r} is a file; give a folder for the schedule and report", 2)
         mcfg: MaintenanceConfig | Path | None = config
         if walking and recording is not None:
             mcfg = load_maintenance_config(config).for_walking()
         if recording is not None:
-            from .session import load_session_config
+            from .session import load_robot, load_session_config
 
-            topics = load_session_config(session_config).bridge if session_config is not None else None
+            session = load_session_config(session_config) if session_config is not None else None
+            robot, options = load_robot(session.robot) if session and session.robot.urdf else (None, None)
             with console.status(f"analysing {recording}"):
-                report = analyze_recording(recording, mcfg, topics=topics)
+                report = analyze_recording(
+                    recording, mcfg, robot=robot, options=options, topics=session.bridge if session else None
+                )
         else:
             report = _live_maintenance(
                 config, session_config, duration, walking=walking, predictions=predictions

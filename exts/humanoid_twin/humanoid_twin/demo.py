@@ -106,7 +106,7 @@ class Demo:
         from .ros.config import BridgeConfig, PrometheusConfig, TopicsConfig
 
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        self.domain_id = ensure_local_ros(self.domain_id)
+        self.domain_id = ensure_local_ros(self.domain_id, isolate=True)
         env = dict(os.environ)
         self._log = self.emulator_log.open("wb")
         emu = self.out_dir / "emulator.toml"

@@ -87,10 +87,12 @@ def load_robot(cfg: RobotConfig) -> tuple[RobotModel, ImportOptions]:
     return read_robot(cfg.urdf, cfg.package_paths), cfg.options or ImportOptions()
 
 
-def ensure_local_ros(domain_id: int | None = None) -> int:
+def ensure_local_ros(domain_id: int | None = None, *, isolate: bool = False) -> int:
     """Keep DDS on this machine and pick a ROS domain: ``ROS_AUTOMATIC_DISCOVERY_RANGE=LOCALHOST``
-    unless the user set it, and ``ROS_DOMAIN_ID`` = ``domain_id``, else the user's, else a random
-    one in 1–101 (so two demos on one machine do not see each other). Returns the domain id."""
+    unless the user set it, and ``ROS_DOMAIN_ID`` = ``domain_id``, else the user's, else ROS's default
+    0 — where a robot and ``humanoid-twin emulate`` in another terminal are — or, to ``isolate`` a
+    run that brings its own robot (the demo), a random one in 1–101 (so two demos on one machine do
+    not see each other). Returns the domain id."""
     os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
     if domain_id is None:
         env = os.environ.get("ROS_DOMAIN_ID", "")
@@ -100,7 +102,7 @@ def ensure_local_ros(domain_id: int | None = None) -> int:
             except ValueError as err:
                 raise ConfigError(f"ROS_DOMAIN_ID={env!r} is not an integer 0–232") from err
         else:
-            domain_id = random.SystemRandom().randint(1, 101)
+            domain_id = random.SystemRandom().randint(1, 101) if isolate else 0
     if not 0 <= domain_id <= 232:
         raise ConfigError(f"ROS domain id {domain_id!r} is outside 0–232")
     os.environ["ROS_DOMAIN_ID"] = str(domain_id)

@@ -19,6 +19,7 @@ from ..twin._types import frozen_array
 from ._config import Changes, ScenarioConfig, TerrainConfig, WalkConfig
 
 if TYPE_CHECKING:
+    from ..ros.config import BridgeConfig
     from ..twin import DigitalTwin
 
 __all__ = ["Source", "fork_state", "nominal_state", "parse_source", "walk_plan"]
@@ -33,6 +34,8 @@ class Source:
     kind: str
     recording: Path | None = None
     time: float | None = None
+    topics: BridgeConfig | None = None
+    """A recording's topic names (a session's bridge config); None: the bridge defaults."""
 
     def describe(self) -> str:
         if self.kind == "recording":
@@ -141,7 +144,7 @@ def _replay_until(
     config = twin.config if twin is not None else TwinConfig()
     fresh = DigitalTwin(robot, options=options, config=config)
     try:
-        replay = ReplaySource(source.recording)
+        replay = ReplaySource(source.recording, source.topics)
     except RecordingError as err:
         raise ConfigError(f"cannot fork from {source.recording}: {err}") from err
     stop = threading.Event()
@@ -163,7 +166,14 @@ def _replay_until(
         )
     except RecordingError as err:
         raise ConfigError(f"cannot fork from {source.recording}: {err}") from err
-    if result.joint_states == 0 or not math.isfinite(fresh.last_stamp):
+    if result.joint_states > 0 and not math.isfinite(fresh.last_stamp):
+        reasons = ", ".join(f"{k} {v}" for k, v in fresh.metrics.rejected.items() if v) or "none"
+        raise ConfigError(
+            f"{source.recording}: the twin rejected all {result.joint_states} joint states up to "
+            f"{limit:g} s on {replay.joint_states_topic!r} (rejected: {reasons}); the recording does not "
+            f"fit robot {robot.name!r} (docs/twin.md lists the reasons)"
+        )
+    if result.joint_states == 0:
         first_js = replay.first_seen[replay.joint_states_topic]  # the topic is there: it was required
         raise ConfigError(
             f"{source.recording}: no joint state before {limit:g} s on {replay.joint_states_topic!r} "

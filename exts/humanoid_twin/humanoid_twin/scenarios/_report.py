@@ -29,17 +29,23 @@ RESULT_NAME = "result.json"
 
 
 def check_out_dir(path: Path) -> Path:
-    """``path`` if it can become the output folder (absent, or an empty folder).
+    """``path`` if it can become the output folder (absent, or an empty folder); missing parent
+    folders are made when the report is written.
 
     Raises:
-        ConfigError: it is a file, a non-empty folder, or its parent does not exist.
+        ConfigError: it is a file, a non-empty folder, or a file stands where a parent folder would.
     """
-    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"output folder {str(path)!r} is a file; choose another --out")
+    if path.exists() and any(path.iterdir()):
         raise ConfigError(
             f"output folder {str(path)!r} exists and is not empty; choose another --out or remove it"
         )
-    if not path.parent.is_dir():
-        raise ConfigError(f"output folder {str(path)!r}: its parent folder does not exist")
+    above = path.absolute().parent
+    while not above.exists():
+        above = above.parent
+    if not above.is_dir():
+        raise ConfigError(f"output folder {str(path)!r}: {str(above)!r} is a file, not a folder")
     return path
 
 
@@ -184,6 +190,7 @@ def write_report(result: ScenarioResult, cfg: ScenarioConfig, out: Path) -> Scen
     check_out_dir(out)
     tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
         tmp.mkdir()
         plots = _plots(result, tmp)
         final_plots = tuple(out / p.name for p in plots)

@@ -23,6 +23,7 @@ from ._results import ReachResult, ScenarioResult, VariantResult
 from ._sim import VariantModel, build_variant, initial_state, run_batch
 
 if TYPE_CHECKING:
+    from ..ros.config import BridgeConfig
     from ..twin import DigitalTwin
 
 __all__ = ["run_scenario"]
@@ -108,6 +109,7 @@ def run_scenario(
     out_dir: str | Path | None = None,
     robot: RobotModel | None = None,
     nthread: int | None = None,
+    topics: BridgeConfig | None = None,
 ) -> ScenarioResult:
     """Run a what-if scenario: fork, run the baseline and every variant as one batch, measure, report.
 
@@ -121,6 +123,8 @@ def run_scenario(
             leaves nothing. None: write nothing.
         robot: the robot when there is no twin; default the bundled humanoid.
         nthread: threads for the batch rollout (None: one per core).
+        topics: where a recording source holds its joint states, commands and odometry (a session's
+            bridge config, ``[topics]``); None: the bridge defaults.
 
     Raises:
         ConfigError: a bad scenario file, unknown joint or link, impossible value, an unusable source or
@@ -142,6 +146,8 @@ def run_scenario(
     else:
         cfg = load_scenario(path_or_config, robot)
     src = parse_source(source, cfg)
+    if topics is not None and src.kind == "recording":
+        src = dataclasses.replace(src, topics=topics)
     out = None
     if out_dir is not None:
         from ._report import check_out_dir
