@@ -142,6 +142,48 @@ def test_fork_before_the_first_joint_state_names_when_it_comes(tmp_path: Path) -
         run_scenario(path, source=f"{rec_path}@1")
 
 
+def test_fork_from_states_the_twin_rejects_and_from_a_session_s_topic(tmp_path: Path) -> None:
+    """Joint states that do not fit the robot are named as such (not "pick a later time"), and a
+    recording on another topic is found through the session's [topics]."""
+    pytest.importorskip("rclpy", reason="needs the [ros] extra")
+    from humanoid_twin.robots.humanoid import JOINT_NAMES
+    from humanoid_twin.ros.config import BridgeConfig
+    from humanoid_twin.ros.convert import joint_state_to_msg
+    from humanoid_twin.ros.record import McapRecorder
+    from humanoid_twin.twin import JointState
+
+    def record(path: Path, topic: str, names: tuple[str, ...]) -> Path:
+        with McapRecorder(path) as rec:
+            rec.add_topic(topic, "sensor_msgs/msg/JointState")
+            for i in range(20):
+                msg = joint_state_to_msg(JointState(0.01 * i, names, np.zeros(len(names))))
+                rec.write_message(topic, msg, round(0.01 * i * 1e9))
+        return path
+
+    scenario = _write(tmp_path, STAND.format(duration=0.1))
+    renamed = record(tmp_path / "renamed.mcap", "/joint_states", ("elbow_x", *JOINT_NAMES[1:]))
+    with pytest.raises(ConfigError, match=r"rejected all 11 joint states up to 0.1 s .*unknown_name 11"):
+        run_scenario(scenario, source=f"{renamed}@0.1")
+    moved = record(tmp_path / "moved.mcap", "/robot/joint_states", tuple(JOINT_NAMES))
+    with pytest.raises(ConfigError, match=r"cannot fork: .*moved.mcap: no messages on 'joint_states'.*in the session TOML"):
+        run_scenario(scenario, source=f"{moved}@0.1")
+    topics = BridgeConfig().with_overrides(topics={"joint_states": "/robot/joint_states"})
+    result = run_scenario(scenario, source=f"{moved}@0.1", topics=topics)
+    assert result.source == f"{moved}@0.1"
+
+
+def test_output_folder_parents_are_made_and_a_file_in_the_way_is_named(tmp_path: Path) -> None:
+    from humanoid_twin.scenarios._report import check_out_dir
+
+    assert check_out_dir(tmp_path / "a" / "b" / "out") == tmp_path / "a" / "b" / "out"
+    assert not (tmp_path / "a").exists()  # made only when the report is written
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(ConfigError, match=r"'f'|f' is a file"):
+        check_out_dir(tmp_path / "f" / "out")
+    with pytest.raises(ConfigError, match="is a file; choose another --out"):
+        check_out_dir(tmp_path / "f")
+
+
 def test_grid_expands_to_the_product() -> None:
     cfg = parse_scenario(
         {

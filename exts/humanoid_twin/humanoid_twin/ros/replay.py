@@ -152,7 +152,7 @@ class ReplaySource:
             found = ", ".join(sorted(self.topics)) or "none"
             raise RecordingError(
                 f"{self.path}: no messages on {name!r} (topics in the recording: {found}); "
-                "set [topics] joint_states to the recorded topic"
+                "set [topics] joint_states in the session TOML to the recorded topic"
             )
         return None
 

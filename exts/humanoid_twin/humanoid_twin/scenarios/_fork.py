@@ -146,7 +146,7 @@ def _replay_until(
     try:
         replay = ReplaySource(source.recording, source.topics)
     except RecordingError as err:
-        raise ConfigError(f"cannot fork from {source.recording}: {err}") from err
+        raise ConfigError(f"cannot fork: {err}") from err
     stop = threading.Event()
     first: list[float] = []
     last: list[float] = [0.0]
@@ -165,7 +165,7 @@ def _replay_until(
             fresh, prediction_rate=0.0, keep_predictions=False, on_message=on_message, stop=stop
         )
     except RecordingError as err:
-        raise ConfigError(f"cannot fork from {source.recording}: {err}") from err
+        raise ConfigError(f"cannot fork: {err}") from err
     if result.joint_states > 0 and not math.isfinite(fresh.last_stamp):
         reasons = ", ".join(f"{k} {v}" for k, v in fresh.metrics.rejected.items() if v) or "none"
         raise ConfigError(
