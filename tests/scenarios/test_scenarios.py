@@ -165,7 +165,9 @@ def test_fork_from_states_the_twin_rejects_and_from_a_session_s_topic(tmp_path: 
     with pytest.raises(ConfigError, match=r"rejected all 11 joint states up to 0.1 s .*unknown_name 11"):
         run_scenario(scenario, source=f"{renamed}@0.1")
     moved = record(tmp_path / "moved.mcap", "/robot/joint_states", tuple(JOINT_NAMES))
-    with pytest.raises(ConfigError, match=r"cannot fork: .*moved.mcap: no messages on 'joint_states'.*in the session TOML"):
+    with pytest.raises(
+        ConfigError, match=r"cannot fork: .*moved.mcap: no messages on 'joint_states'.*in the session TOML"
+    ):
         run_scenario(scenario, source=f"{moved}@0.1")
     topics = BridgeConfig().with_overrides(topics={"joint_states": "/robot/joint_states"})
     result = run_scenario(scenario, source=f"{moved}@0.1", topics=topics)
@@ -231,7 +233,10 @@ def test_hard_push_falls_and_baseline_stands(tmp_path: Path, robot) -> None:  # 
     assert not base.fell and base.min_support_margin > 0.03
     assert push.fell and push.fall_time is not None and 0.3 < push.fall_time < 1.5
     assert push.distance > base.distance + 0.1
-    assert push.energy > 5 * base.energy
+    assert push.energy > 3 * base.energy  # counted up to the fall, as every measure
+    assert push.series.times[-1] == pytest.approx(push.fall_time) and base.series.times[-1] == pytest.approx(
+        1.5
+    )
     assert weak.peak_torque_ratio <= 0.7 + 1e-9  # the weakened motors saturate at 70 % of the limit
     assert base.changes == {} and "latency" in weak.changes
     assert r.rows()[1]["fell"].startswith("yes at")

@@ -1,5 +1,5 @@
 """Per-variant measures from a rollout: fall, support margin, torque/velocity vs limits, limit hits,
-foot slip, energy.
+foot slip, energy — each up to the fall when the robot falls (and the series end there).
 
 Torques, velocities, limit hits and energy use every physics step; contacts (support polygon, slip)
 and the fall test use samples every ``sample_dt``, where the state is restored into an ``MjData`` and
@@ -135,23 +135,6 @@ def measure(
     with np.errstate(invalid="ignore", divide="ignore"):
         tr = np.abs(tau) / effort
         vr = np.abs(qd[1:]) / vel
-    torque_ratio = {
-        n: float(np.nanmax(tr[:, i])) if np.isfinite(effort[i]) else math.nan
-        for i, n in enumerate(vm.joint_names)
-    }
-    velocity_ratio = {
-        n: float(np.nanmax(vr[:, i])) if np.isfinite(vel[i]) else math.nan
-        for i, n in enumerate(vm.joint_names)
-    }
-    energy = float(np.abs(tau * qd[1:]).sum() * dt)
-    # ---- limit hits: entries into the band within limit_margin of a finite limit
-    lo = np.array([j.lower for j in joints])
-    hi = np.array([j.upper for j in joints])
-    with np.errstate(invalid="ignore"):
-        at = (q <= lo + cfg.limit_margin) | (q >= hi - cfg.limit_margin)
-    entries = at[1:] & ~at[:-1]
-    hits = {n: int(entries[:, i].sum() + at[0, i]) for i, n in enumerate(vm.joint_names)}
-    hits = {n: c for n, c in hits.items() if c}
     # ---- sampled kinematics and contacts
     every = max(1, round(sample_dt / dt))
     idx = np.arange(0, n_steps + 1, every)
@@ -216,6 +199,27 @@ def measure(
         if fell_at is None and (upright < cos_tilt or height[s] < cfg.fall_height * h0 or other):
             fell_at = s
     end = k if fell_at is None else fell_at
+    # ---- per-step measures up to the fall (after it, a robot whose only colliders are its feet would
+    # sink through the floor, and nothing it does then says anything about the question asked)
+    stop = n_steps if fell_at is None else max(1, int(idx[fell_at]))
+    torque_ratio = {
+        n: float(np.nanmax(tr[:stop, i])) if np.isfinite(effort[i]) else math.nan
+        for i, n in enumerate(vm.joint_names)
+    }
+    velocity_ratio = {
+        n: float(np.nanmax(vr[:stop, i])) if np.isfinite(vel[i]) else math.nan
+        for i, n in enumerate(vm.joint_names)
+    }
+    energy = float(np.abs(tau[:stop] * qd[1 : stop + 1]).sum() * dt)
+    # limit hits: entries into the band within limit_margin of a finite limit
+    lo = np.array([j.lower for j in joints])
+    hi = np.array([j.upper for j in joints])
+    with np.errstate(invalid="ignore"):
+        at = (q[: stop + 1] <= lo + cfg.limit_margin) | (q[: stop + 1] >= hi - cfg.limit_margin)
+    entries = at[1:] & ~at[:-1]
+    hits = {n: int(entries[:, i].sum() + at[0, i]) for i, n in enumerate(vm.joint_names)}
+    hits = {n: c for n, c in hits.items() if c}
+    shown = k if fell_at is None else fell_at + 1  # the series end at the fall
     valid = margin[:end][np.isfinite(margin[:end])]
     slip = 0.0
     for i in range(len(cfg.feet)):
@@ -233,12 +237,12 @@ def measure(
         energy=energy,
         distance=float(np.linalg.norm(base_xy[end - 1] - base_xy[0])) if end else 0.0,
         series=Series(
-            times=_frozen(idx * dt),
-            support_margin=_frozen(margin),
-            base_height=_frozen(height),
-            base_xy=_frozen(base_xy),
-            com=_frozen(com),
-            torque_ratio=_frozen(ratio),
+            times=_frozen(idx[:shown] * dt),
+            support_margin=_frozen(margin[:shown]),
+            base_height=_frozen(height[:shown]),
+            base_xy=_frozen(base_xy[:shown]),
+            com=_frozen(com[:shown]),
+            torque_ratio=_frozen(ratio[:shown]),
         ),
     )
 
