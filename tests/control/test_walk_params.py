@@ -31,6 +31,10 @@ def test_speed_is_step_length_over_step_period() -> None:
         {"com_height": -1.0},
         {"stairs_slowdown": 0.5},
         {"step_height": True},
+        # beyond what the humanoid's legs allow (these ran, clamped or fell, without a word)
+        {"step_length": 5.0},
+        {"step_height": 2.0},
+        {"com_height": 3.0},
     ],
 )
 def test_bad_params_are_refused(kwargs: dict[str, float]) -> None:
@@ -38,9 +42,11 @@ def test_bad_params_are_refused(kwargs: dict[str, float]) -> None:
         WalkParams(**kwargs)
 
 
-def test_scaled_refuses_non_positive_factor() -> None:
+def test_scaled_refuses_non_positive_factor_and_steps_the_legs_cannot_take() -> None:
     with pytest.raises(ConfigError, match="speed_factor"):
         WalkParams().scaled(0.0)
+    with pytest.raises(ConfigError, match=r"speed factor 50 makes 7.50 m steps; .*\(factor ≤ 2.67"):
+        WalkParams().scaled(50.0)
 
 
 def test_route_chains_segments_in_order() -> None:
@@ -57,6 +63,8 @@ def test_route_chains_segments_in_order() -> None:
         lambda: Stop(-1.0),
         lambda: Stairs(0, 0.1, 0.3),
         lambda: Stairs(2, 0.5, 0.3),
+        lambda: Stairs(2, 0.1, 0.01),  # a tread shorter than the soles
+        lambda: Stairs(100000000, 0.1, 0.3),
         lambda: Route(("walk",)),
     ],  # type: ignore[arg-type]
 )

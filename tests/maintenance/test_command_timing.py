@@ -147,3 +147,14 @@ def test_joint_states_without_any_command_say_what_is_missing(stream: list[tuple
     assert report.warning is not None and "servo_targets" in report.warning
     assert all(not j.monitored and report.warning in j.note for j in report.joints)
     assert _feed(stream).report().warning is None
+
+
+def test_a_stream_shorter_than_the_baseline_says_nothing_was_judged(stream: list[tuple[str, Any]]) -> None:
+    """6 s of a good stream (commands and all) end before the 5 s warm-up + 20 s baseline: the report
+    says nothing was judged and why, instead of "nothing is due"."""
+    short = [(k, x) for k, x in stream if x.stamp < 6.0]
+    report = _feed(short).report()
+    assert report.commands > 0 and not report.judged
+    assert report.warning is not None and "warmup + baseline" in report.warning
+    assert all(not j.monitored and j.note.startswith("not judged: the stream ended") for j in report.joints)
+    assert report.to_dict()["warning"] == report.warning

@@ -183,6 +183,11 @@ def test_default_config_resolves_patterns() -> None:
         ("[detection]\nresync_period = -0.1\n", r"resync_period must be ≥ 0, got -0.1"),
         ("[detection]\nmax_model_spread = 0\n", r"max_model_spread must be > 0, got 0"),
         ("[detection]\nz_limit = -1\n", r"z_limit must be ≥ 0, got -1"),
+        # sizes that ran out of memory or overflowed before they were bounded
+        ("[detection]\nwindow = 1e12\nbaseline = 1e12\n", r"window must be ≤ 600, got 1000000000000.0"),
+        ("[detection]\nrate = 1e9\n", r"rate must be ≤ 10, got 1000000000.0"),
+        ("[defaults]\nhd_rated_life = 1e308\n", r"hd_rated_life must be ≤ 1e\+07"),
+        ("[defaults]\nbearing_capacity = 1e308\n", r"bearing_capacity must be ≤ 1e\+07"),
     ],
 )
 def test_bad_config_is_one_line_error(tmp_path: Path, text: str, match: str) -> None:

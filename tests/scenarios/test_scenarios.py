@@ -74,6 +74,19 @@ duration = {duration}
             "[scenario]\nname='x'\n[[variants]]\nname='a'\npatches=[{step=2, friction=0.1}]\n",
             r"0 stair steps",
         ),
+        # impossible values: refused before anything runs (they ran, or ran out of memory, before)
+        ("[scenario]\nname='x'\ntimestep=0.5\n", r"timestep = 0.5 \[s\] must be within 0.0001–0.01 s"),
+        ("[scenario]\nname='x'\nduration=1e9\n", r"give at most 600 s per rollout"),
+        ("[scenario]\nname='x'\n[terrain.stairs]\ncount=100000000\n", r"count = 100000000 must be 1–50"),
+        (
+            "[scenario]\nname='x'\n[[variants]]\nname='a'\nmotor_strength={'*'=0.0}\n",
+            r"must be a finite number > 0",
+        ),
+        (
+            "[scenario]\nname='x'\nduration=1\n[[variants]]\nname='a'\n"
+            "pushes=[{link='torso', force=[1,0,0], time=50}]\n",
+            r"a push at 50 s comes after the rollout ends \(1 s\)",
+        ),
     ],
 )
 def test_bad_files_are_one_line_errors(tmp_path: Path, text: str, match: str) -> None:
@@ -108,6 +121,12 @@ def test_output_folder_must_be_new_or_empty(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="exists and is not empty"):
         run_scenario(_write(tmp_path, STAND.format(duration=0.1)), out_dir=tmp_path / "out")
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["x"]
+
+
+def test_a_payload_the_robot_could_not_carry_is_refused(tmp_path: Path, robot) -> None:  # type: ignore[no-untyped-def]
+    path = _write(tmp_path, "[scenario]\nname='x'\n[[variants]]\nname='a'\npayload={torso=1e12}\n")
+    with pytest.raises(ConfigError, match=r"payload.torso = 1e\+12 kg is more than twice the robot's"):
+        load_scenario(path, robot)
 
 
 def test_bad_source_is_a_one_line_error(tmp_path: Path) -> None:

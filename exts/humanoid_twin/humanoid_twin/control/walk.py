@@ -65,6 +65,13 @@ WALK_TIMESTEP = 0.002
 # ---------------------------------------------------------------- parameters
 
 
+MAX_STEP_LENGTH = 0.4
+"""[m] the longest step the gait takes (the humanoid's legs are 0.79 m long; 0.15 m is nominal)."""
+MIN_TREAD = 0.25
+"""[m] the shallowest stair tread the gait climbs (the soles are 0.22 m long)."""
+MAX_STAIRS = 50
+
+
 @dataclass(frozen=True)
 class WalkParams:
     """Gait parameters. Speed is ``step_length / (single_support · (1 + double_support_ratio))``."""
@@ -115,6 +122,20 @@ class WalkParams:
         check_number("stairs_step_height [m]", self.stairs_step_height, positive=True)
         if self.single_support < 0.1:
             raise ConfigError(f"single_support must be ≥ 0.1 s, got {self.single_support!r}")
+        # what the humanoid's 0.79 m legs allow (its CoM is 0.86 m up with straight knees)
+        if self.step_length > MAX_STEP_LENGTH:
+            raise ConfigError(
+                f"step_length must be ≤ {MAX_STEP_LENGTH} m for this gait (the legs are 0.79 m long), "
+                f"got {self.step_length:g} m"
+            )
+        lift = max(self.step_height, self.stairs_step_height)
+        if lift > 0.2:
+            raise ConfigError(f"step_height must be ≤ 0.2 m for this gait, got {lift:g} m")
+        if not 0.5 <= self.com_height <= 0.85:
+            raise ConfigError(
+                f"com_height must be within 0.5–0.85 m for this gait (0.86 m is the CoM with straight "
+                f"knees), got {self.com_height:g} m"
+            )
 
     @property
     def step_period(self) -> float:
@@ -131,6 +152,12 @@ class WalkParams:
         (cadence unchanged: the footstep timing and the ZMP dynamics stay the same, the stride
         grows). ``scaled(1.2)`` walks 0.18 m steps instead of 0.15 m."""
         f = check_number("speed_factor", speed_factor, positive=True)
+        if self.step_length * f > MAX_STEP_LENGTH:
+            raise ConfigError(
+                f"speed factor {f:g} makes {self.step_length * f:.2f} m steps; this gait takes steps up "
+                f"to {MAX_STEP_LENGTH} m (factor ≤ {MAX_STEP_LENGTH / self.step_length:.2f} at "
+                f"{self.step_length:g} m)"
+            )
         return replace(self, step_length=self.step_length * f)
 
 
@@ -192,6 +219,13 @@ class Stairs:
         check_number("stairs gap [m]", self.gap, low=0.0)
         if self.rise > 0.2:
             raise ConfigError(f"stairs rise must be ≤ 0.2 m for this gait, got {self.rise!r}")
+        if self.tread < MIN_TREAD:
+            raise ConfigError(
+                f"stairs tread must be ≥ {MIN_TREAD} m for this gait (the soles are 0.22 m long), "
+                f"got {self.tread!r}"
+            )
+        if self.n > MAX_STAIRS:
+            raise ConfigError(f"stairs n must be ≤ {MAX_STAIRS}, got {self.n!r}")
 
 
 Segment = Walk | Turn | Stop | Stairs

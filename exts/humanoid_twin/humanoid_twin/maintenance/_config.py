@@ -98,6 +98,8 @@ class JointParams:
         ):
             _check(name, getattr(self, name), positive=True)
         _check("efficiency", self.efficiency, high=1.0)
+        _check("hd_rated_life", self.hd_rated_life, high=1e7)  # [h]: over 1000 years
+        _check("bearing_capacity", self.bearing_capacity, high=1e7)  # [N]: a ship's bearing
         _check("resistance_tempco", self.resistance_tempco, low=0.0, high=0.01)
         _check("ambient_temperature", self.ambient_temperature, low=-50.0, high=100.0)
         _check("max_temperature", self.max_temperature, low=self.ambient_temperature + 1.0, high=250.0)
@@ -184,11 +186,15 @@ class DetectionConfig:
             "track_limit",
         ):
             _check(name, getattr(self, name), positive=True)
-        _check("warmup", self.warmup, low=0.0)
+        _check("warmup", self.warmup, low=0.0, high=3600.0)
+        # every window, baseline and trend bin is kept per joint: bounded so the arrays stay small
+        _check("rate", self.rate, high=10.0)
+        _check("window", self.window, high=600.0)
+        _check("baseline", self.baseline, high=3600.0)
         _check("cusum_k", self.cusum_k, low=0.0)
         _check("ewma_lambda", self.ewma_lambda, positive=True, high=1.0)
         _check("z_limit", self.z_limit, low=0.0)
-        _check("long_window", self.long_window, low=0.0)
+        _check("long_window", self.long_window, low=0.0, high=3600.0)
         _check("min_rise", self.min_rise, low=0.0)
         _check("min_motion", self.min_motion, low=0.0)
         _check("min_samples", self.min_samples, low=0.0, high=1.0)
@@ -220,7 +226,7 @@ class PrognosisConfig:
 
     def __post_init__(self) -> None:
         _check("friction_limit", self.friction_limit, positive=True)
-        _check("trend_window", self.trend_window, positive=True)
+        _check("trend_window", self.trend_window, positive=True, high=86400.0)
         _check("confidence", self.confidence, positive=True, high=0.999)
         _check("horizon_hours", self.horizon_hours, positive=True)
         _check("alarm_due_hours", self.alarm_due_hours, positive=True)

@@ -886,6 +886,13 @@ class HealthMonitor:
             created = now_iso()
             rise = self._rise()
             joints = []
+            unjudged = (
+                ""
+                if self._mu0 is not None
+                else (
+                    f"not judged: {stream_warning(self.samples, self.commands, self.off_path, judged=False)}"
+                )
+            )
             alarmed = self._any_alarm()
             for i, name in enumerate(self.joint_names):
                 p = self._params[i]
@@ -927,7 +934,7 @@ class HealthMonitor:
                         friction_rise=float(rise[i]) if mon and rise is not None else None,
                         alarm=bool(alarmed[i]),
                         rul_friction=self._rul_friction(i) if mon else None,
-                        note=self._notes[i],
+                        note=self._notes[i] or unjudged,
                         rul_life=rul_life,
                         rul_planned=rul_planned,
                     )
@@ -944,6 +951,7 @@ class HealthMonitor:
                 config=self.config.source,
                 off_path=self.off_path,
                 commands=self.commands,
+                judged=self._mu0 is not None,
             )
 
 

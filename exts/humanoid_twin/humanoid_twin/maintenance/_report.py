@@ -44,14 +44,22 @@ NO_SAMPLES = (
 )
 
 
-def stream_warning(samples: int, commands: int, off_path: int) -> str | None:
-    """One line when no joint state arrived, when they came without any command, or when more than
-    ``OFF_PATH_WARN`` of them could not be used for friction (see :attr:`MaintenanceReport.off_path`);
-    else None."""
+NOT_JUDGED = (
+    "the stream ended before the warm-up and the healthy baseline were complete, so no joint's friction "
+    "was judged: analyse a longer recording (or monitor longer) than [detection] warmup + baseline"
+)
+
+
+def stream_warning(samples: int, commands: int, off_path: int, judged: bool = True) -> str | None:
+    """One line when no joint state arrived, when they came without any command, when the stream
+    ended before the baseline was complete (not ``judged``), or when more than ``OFF_PATH_WARN`` of
+    them could not be used for friction (see :attr:`MaintenanceReport.off_path`); else None."""
     if not samples:
         return NO_SAMPLES
     if not commands:
         return NO_COMMANDS
+    if not judged:
+        return NOT_JUDGED
     fraction = off_path / samples
     if fraction <= OFF_PATH_WARN:
         return None
@@ -187,6 +195,8 @@ class MaintenanceReport:
     a twin process that falls behind the robot)."""
     commands: int = 0
     """Joint commands (or servo targets) received; without any the shadow cannot follow the robot."""
+    judged: bool = True
+    """False when the stream ended before the warm-up and baseline were complete: nothing was judged."""
 
     @property
     def off_path_fraction(self) -> float:
@@ -195,7 +205,7 @@ class MaintenanceReport:
     @property
     def warning(self) -> str | None:
         """See :func:`stream_warning`."""
-        return stream_warning(self.samples, self.commands, self.off_path)
+        return stream_warning(self.samples, self.commands, self.off_path, self.judged)
 
     def joint(self, name: str) -> JointHealth:
         for j in self.joints:

@@ -60,6 +60,10 @@ def _vec(name: str, value: tuple[float, ...] | None, n: int) -> None:
         raise ConfigError(f"{name} = {list(value)!r} must have {n} numbers")
 
 
+MAX_DURATION = 600.0
+"""[s] the longest rollout a scenario may ask for (every physics step of every variant is kept)."""
+
+
 @dataclass(frozen=True)
 class ScenarioInfo:
     """``[scenario]``: what the scenario is."""
@@ -88,6 +92,15 @@ class ScenarioInfo:
         _positive("duration", self.duration)
         _positive("timestep", self.timestep)
         _positive("sample_dt", self.sample_dt)
+        if self.duration is not None and self.duration > MAX_DURATION:
+            raise ConfigError(
+                f"duration = {self.duration!r} [s]: give at most {MAX_DURATION:g} s per rollout"
+            )
+        if self.timestep is not None and not 1e-4 <= self.timestep <= 0.01:
+            raise ConfigError(
+                f"timestep = {self.timestep!r} [s] must be within 0.0001–0.01 s (contacts of a walking "
+                "humanoid need ≤ 10 ms; 2 ms is the default)"
+            )
 
 
 @dataclass(frozen=True)
@@ -152,8 +165,8 @@ class StairsConfig:
     """[m]"""
 
     def __post_init__(self) -> None:
-        if self.count < 1:
-            raise ConfigError(f"count = {self.count!r} must be ≥ 1")
+        if not 1 <= self.count <= 50:
+            raise ConfigError(f"count = {self.count!r} must be 1–50")
         for f in ("rise", "tread", "width"):
             _positive(f, getattr(self, f))
 
@@ -347,7 +360,7 @@ class Changes:
             ("friction", self.friction, True),
             ("joint_friction", self.joint_friction, True),
             ("payload", self.payload, True),
-            ("motor_strength", self.motor_strength, True),
+            ("motor_strength", self.motor_strength, False),  # 0: no motor at all, not a weaker one
         ):
             for name, value in pairs:
                 _positive(f"{what}.{name}", value, zero=zero)
@@ -416,6 +429,12 @@ class ScenarioConfig:
             )
         for v in self.variants:
             c = v.changes
+            for push in c.pushes:
+                if self.info.duration is not None and push.time >= self.info.duration:
+                    raise ConfigError(
+                        f"{self.file}: variant {v.name!r}: a push at {push.time:g} s comes after the "
+                        f"rollout ends ({self.info.duration:g} s)"
+                    )
             if c.speed_scale != 1.0 and kind != "walk":
                 raise ConfigError(f"{self.file}: variant {v.name!r}: speed_scale needs kind = 'walk'")
             if c.target is not None and kind != "reach":
@@ -439,10 +458,11 @@ class ScenarioConfig:
         return self.info.duration
 
     def check_names(self, model: RobotModel) -> None:
-        """Check every joint and link the scenario names against ``model``.
+        """Check every joint and link the scenario names against ``model`` (and payloads against its mass).
 
         Raises:
-            ConfigError: an unknown joint or link, with the valid names.
+            ConfigError: an unknown joint or link, with the valid names; a payload over twice the robot's
+                mass.
         """
         links = [lk.name for lk in model.links]
         joints = [j.name for j in model.actuated_joints]
@@ -468,8 +488,13 @@ class ScenarioConfig:
             c = v.changes
             for name, _ in c.friction:
                 link(name, f"{where} friction", ("ground",))
-            for name, _ in c.payload:
+            for name, kg in c.payload:
                 link(name, f"{where} payload")
+                if kg > 2.0 * model.total_mass:
+                    raise ConfigError(
+                        f"{self.file}: {where} payload.{name} = {kg:g} kg is more than twice the robot's "
+                        f"{model.total_mass:.1f} kg; give a mass it could carry"
+                    )
             for name, _ in c.joint_friction:
                 joint(name, f"{where} joint_friction")
             for name, _ in c.motor_strength:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..errors import ConfigError
 from ..model import ImportOptions, RobotModel
 from ..model.transforms import FloatArray
 from ..physics.mujoco import MujocoNames, build_model
@@ -99,6 +101,28 @@ def _variant_result(
         series=meas.series,
         reach=reach,
     )
+
+
+def _steps(duration: float, dt: float, n_variants: int, vm: VariantModel) -> int:
+    """Physics steps of a rollout of ``duration`` [s]; refuses a batch whose kept states and controls
+    would not fit in the memory this machine has free (every step of every variant is kept)."""
+    import mujoco
+
+    n = max(1, round(duration / dt))
+    m = vm.mj_model
+    per_step = 8 * (mujoco.mj_stateSize(m, mujoco.mjtState.mjSTATE_FULLPHYSICS) + 2 * m.nu + 6 * m.nbody)
+    need = n_variants * n * per_step
+    try:
+        free = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # not on this platform: no check
+        return n
+    if need > free // 2:
+        raise ConfigError(
+            f"{n_variants} variant(s) × {n} steps of {dt:g} s ({duration:g} s) would keep "
+            f"{need / 2**30:.1f} GiB of states, more than half the {free / 2**30:.1f} GiB free; shorten "
+            "duration, raise timestep or run fewer variants"
+        )
+    return n
 
 
 def run_scenario(
@@ -197,7 +221,7 @@ def run_scenario(
             dense = plan.dense_targets(dt, joint_names)
             assert cfg.walk is not None
             duration = cfg.info.duration or plan.duration + cfg.walk.settle
-            n = max(1, round(duration / dt))
+            n = _steps(duration, dt, len(variants), vm)
             tg = np.empty((n, len(joint_names)))
             k = min(n, dense.shape[0])
             tg[:k] = dense[:k]
@@ -209,11 +233,11 @@ def run_scenario(
             posture = solve_reach(robot, vm, fork, cfg.reach, v.changes, cfg.measures.feet)
             reach_results[len(models) - 1] = posture.result
             start = posture.state
-            n = max(1, round((cfg.info.duration or cfg.reach.verify) / dt))
+            n = _steps(cfg.info.duration or cfg.reach.verify, dt, len(variants), vm)
             tg = np.tile(np.asarray(start.q), (n, 1))
         else:
             start = fork
-            n = max(1, round((cfg.info.duration or STAND_DURATION) / dt))
+            n = _steps(cfg.info.duration or STAND_DURATION, dt, len(variants), vm)
             hold = start.targets if start.targets is not None else start.q
             tg = np.tile(np.asarray(hold), (n, 1))
         starts.append(start)
