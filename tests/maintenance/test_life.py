@@ -34,12 +34,16 @@ def test_harmonic_drive_rated_life() -> None:
 
 def test_collective_equivalent_torque() -> None:
     c = LoadCollective(np.array([100.0]), bins=10)
-    c.add(np.array([15.0]), np.array([1.0]), 3.0)  # bin edge 20 N·m, 3 rad
-    c.add(np.array([35.0]), np.array([1.0]), 1.0)  # bin edge 40 N·m, 1 rad
+    c.add(np.array([15.0]), np.array([1.0]), 3.0)  # bin 10–20 N·m, 3 rad at 15 N·m
+    c.add(np.array([35.0]), np.array([1.0]), 0.5)  # bin 30–40 N·m: 0.5 rad at 35 N·m
+    c.add(np.array([-39.0]), np.array([-1.0]), 0.5)  # and 0.5 rad at 39 N·m
     s = c.summary(0, 100.0, 10.0, 3.0)
-    assert s.torque_cubic_mean == pytest.approx(((3 * 20**3 + 1 * 40**3) / 4) ** (1 / 3))
+    # each bin stands for the angle-weighted mean torque that fell into it (15 and 37 N·m), not its
+    # upper edge (20 and 40 N·m gave 28.0 N·m instead of 24.8); the cubic mean stays below the peak
+    assert s.torque_cubic_mean == pytest.approx(((3 * 15**3 + 1 * 37**3) / 4) ** (1 / 3))
+    assert s.torque_cubic_mean < 39.0
     assert s.revolutions == pytest.approx(4.0 / (2 * math.pi))
-    assert s.bearing_load == pytest.approx(((3 * 300**3 + 500**3) / 4) ** (1 / 3))
+    assert s.bearing_load == pytest.approx(((3 * 250**3 + 470**3) / 4) ** (1 / 3))
     assert s.mean_speed == pytest.approx(s.revolutions / (4.0 / 60.0))
 
 
