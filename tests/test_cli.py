@@ -46,6 +46,30 @@ def test_import_humanoid_writes_layered_asset(tmp_path: Path) -> None:
     assert d.ncon > 0 and min(d.contact.dist[: d.ncon]) > -1e-6
 
 
+_INERTIAL = (
+    '<inertial><mass value="1"/><inertia ixx="0.1" iyy="0.1" izz="0.1" ixy="0" ixz="0" iyz="0"/></inertial>'
+)
+_PLANAR_MIMIC = f"""<robot name="m">
+  <link name="base">{_INERTIAL}</link>
+  <link name="a">{_INERTIAL}</link>
+  <link name="b">{_INERTIAL}</link>
+  <joint name="p" type="planar"><parent link="base"/><child link="a"/><axis xyz="0 0 1"/></joint>
+  <joint name="r" type="revolute"><parent link="a"/><child link="b"/><axis xyz="0 0 1"/>
+    <limit lower="-1" upper="1" effort="1" velocity="1"/><mimic joint="p"/></joint>
+</robot>
+"""
+
+
+def test_import_writes_nothing_when_the_mjcf_cannot_be_built(tmp_path: Path) -> None:
+    """USD can hold a mimic of a planar joint, MuJoCo cannot: the MJCF is built first, so a refused
+    MJCF leaves no USD behind either."""
+    (tmp_path / "m.urdf").write_text(_PLANAR_MIMIC)
+    out = tmp_path / "out"
+    r = cli("import", str(tmp_path / "m.urdf"), "-o", str(out / "m.usda"), "--mjcf", str(out / "m.xml"))
+    assert r.returncode == 1 and "MuJoCo supports mimic only between" in r.stderr
+    assert "Traceback" not in r.stderr and not out.exists()
+
+
 def test_inspect_usd_validates(tmp_path: Path) -> None:
     out = tmp_path / "h.usda"
     assert cli("import", "urdf/humanoid.urdf", "-o", str(out), "--flat").returncode == 0

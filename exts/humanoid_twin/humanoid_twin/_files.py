@@ -7,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["temp_beside"]
+__all__ = ["temp_beside", "write_text_atomic"]
 
 
 def temp_beside(target: Path, suffix: str = ".tmp") -> Path:
@@ -24,3 +24,19 @@ def temp_beside(target: Path, suffix: str = ".tmp") -> Path:
     os.umask(mask)
     os.chmod(name, 0o666 & ~mask)
     return Path(name)
+
+
+def write_text_atomic(target: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``target`` through a temporary file beside it, making missing parent
+    folders: the target is either the old file or the whole new one.
+
+    Raises:
+        OSError: the folder cannot be made or written.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temp_beside(target)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)

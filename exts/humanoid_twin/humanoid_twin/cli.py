@@ -171,15 +171,21 @@ def import_cmd(
             model = load_robot(robot, package_path)
         from .usd import write_usd
 
-        with console.status(f"writing {output}"):
-            asset = write_usd(model, output, options, layered=not flat)
-        if mjcf is not None:
+        text = None
+        if mjcf is not None:  # built first: a robot MuJoCo refuses leaves no USD behind either
             from .physics.mujoco import mjcf as mjcf_text
 
-            with console.status(f"writing {mjcf}"):
+            with console.status(f"building {mjcf}"):
                 text = mjcf_text(model, options)
-                mjcf.parent.mkdir(parents=True, exist_ok=True)
-                mjcf.write_text(text, encoding="utf-8")
+        with console.status(f"writing {output}"):
+            asset = write_usd(model, output, options, layered=not flat)
+        if mjcf is not None and text is not None:
+            from ._files import write_text_atomic
+
+            try:
+                write_text_atomic(mjcf, text)
+            except OSError as err:
+                _fail(f"{mjcf}: cannot write the MJCF ({err.strerror or err})")
         _print_summary(model, brief=True)
         files = ", ".join(str(f) for f in asset.files)
         console.print(f"[green]wrote[/] {files}")
