@@ -57,3 +57,13 @@ def test_error_horizons_beyond_the_predictions_are_not_scored() -> None:
     assert bridge.sync.prediction_horizon == 0.5 and TwinConfig().error_horizons == (0.1, 0.5, 1.0)
     assert scored_twin_config(TwinConfig(), bridge.sync.prediction_horizon).error_horizons == (0.1, 0.5)
     assert scored_twin_config(TwinConfig(), 2.0) == TwinConfig()
+
+
+def test_robot_fix_base_fixes_the_twin_base_and_a_contradiction_is_an_error(tmp_path: Path) -> None:
+    """[robot.options] fix_base = true was overridden by the twin's default floating base."""
+    p = tmp_path / "s.toml"
+    p.write_text("[robot.options]\nfix_base = true\n")
+    assert load_session_config(p).twin.base == "fixed"
+    p.write_text("[robot.options]\nfix_base = true\n[twin]\nbase = 'floating'\n")
+    with pytest.raises(ConfigError, match=r"fix_base = true but \[twin\] base = 'floating'"):
+        load_session_config(p)

@@ -74,7 +74,16 @@ def load_session_config(path: str | Path | None) -> SessionConfig:
         urdf=str(p.parent / robot.urdf) if robot.urdf else "",
         package_paths=tuple(str(p.parent / q) for q in robot.package_paths),
     )
-    twin = build_dataclass(TwinConfig, data.get("twin", {}), "twin", str(p))
+    twin_table = dict(data.get("twin", {}))
+    fix_base = robot.options.fix_base if robot.options is not None else False
+    if fix_base and "base" not in twin_table:
+        twin_table["base"] = "fixed"  # [robot.options] fix_base = true: the twin's base is fixed too
+    twin = build_dataclass(TwinConfig, twin_table, "twin", str(p))
+    if fix_base and twin.base != "fixed":
+        raise ConfigError(
+            f"{p}: [robot.options] fix_base = true but [twin] base = {twin.base!r}; "
+            "set [twin] base = 'fixed' or drop fix_base"
+        )
     return SessionConfig(robot=robot, twin=twin, bridge=load_bridge_config(p), source=str(p))
 
 
