@@ -188,6 +188,7 @@ def test_default_config_resolves_patterns() -> None:
         ("[detection]\nrate = 1e9\n", r"rate must be ≤ 10, got 1000000000.0"),
         ("[defaults]\nhd_rated_life = 1e308\n", r"hd_rated_life must be ≤ 1e\+07"),
         ("[defaults]\nbearing_capacity = 1e308\n", r"bearing_capacity must be ≤ 1e\+07"),
+        ('[joints."*_knee"]\ngear_ratoi = 5\n', r"unknown key 'gear_ratoi' in \[joints.'\*_knee'\]"),
     ],
 )
 def test_bad_config_is_one_line_error(tmp_path: Path, text: str, match: str) -> None:

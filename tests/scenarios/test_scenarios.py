@@ -75,6 +75,17 @@ duration = {duration}
             r"0 stair steps",
         ),
         # impossible values: refused before anything runs (they ran, or ran out of memory, before)
+        ("[scenario]\nname='x'\n[[variants]]\nname='baseline'\n", r"a variant is named 'baseline'"),
+        (
+            "[scenario]\nname='x'\n[grid]\n'latency.x'=[1]\n",
+            r"\[grid latency.x=1\] latency = \{'x': 1\} has the wrong type",
+        ),
+        ("[scenario]\nname='x'\nduration=nan\n", r"\[scenario\] duration = nan must be a finite number$"),
+        ("[scenario]\nname='x'\nduration=true\n", r"duration = true has the wrong type; expected number$"),
+        (
+            "[scenario]\nname='x'\n[[variants]]\nname='v'\npayload={torso=inf}\n",
+            r"torso = inf must be a finite",
+        ),
         ("[scenario]\nname='x'\ntimestep=0.5\n", r"timestep = 0.5 \[s\] must be within 0.0001–0.01 s"),
         ("[scenario]\nname='x'\nduration=1e9\n", r"give at most 600 s per rollout"),
         ("[scenario]\nname='x'\n[terrain.stairs]\ncount=100000000\n", r"count = 100000000 must be 1–50"),
@@ -372,3 +383,13 @@ def test_walk_faster_walks_further_per_second(tmp_path: Path, robot) -> None:  #
     assert base.distance > 0.4 and fast.distance > 0.4
     assert fast.duration == base.duration  # every variant runs as long as the longest
     assert fast.peak_velocity_ratio > base.peak_velocity_ratio
+
+
+def test_yaml_and_byte_order_marks_get_a_hint(tmp_path: Path) -> None:
+    yaml = _write(tmp_path, "scenario:\n  name: x\n", name="s.yaml")
+    with pytest.raises(ConfigError, match=r"not valid TOML: .*; these files are TOML \(.yaml is not read\)"):
+        load_scenario(yaml)
+    bom = tmp_path / "bom.toml"
+    bom.write_bytes(b"\xef\xbb\xbf[scenario]\nname = 'x'\n")
+    with pytest.raises(ConfigError, match="starts with a byte-order mark: save it as UTF-8 without BOM"):
+        load_scenario(bom)

@@ -51,7 +51,12 @@ def read_toml(path: str | Path) -> dict[str, Any]:
     except UnicodeDecodeError as err:
         raise ConfigError(f"{p}: not a text file (TOML must be UTF-8)") from err
     except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{p}: not valid TOML: {err}") from err
+        hint = ""
+        if p.suffix.lower() in (".yaml", ".yml", ".json"):
+            hint = f"; these files are TOML ({p.suffix} is not read), see the docs' examples"
+        elif p.read_bytes().startswith(b"\xef\xbb\xbf"):
+            hint = "; the file starts with a byte-order mark: save it as UTF-8 without BOM"
+        raise ConfigError(f"{p}: not valid TOML: {err}{hint}") from err
 
 
 def _type_name(tp: Any) -> str:
@@ -116,6 +121,18 @@ def check_tables(data: Mapping[str, Any], valid: Sequence[str], file: str) -> No
             raise ConfigError(f"{file}: unknown {what} {key!r}; valid tables: {', '.join(valid)}")
 
 
+def wrong_value(
+    file: str, where: str, key: str, value: object, expected: str, *, literal: bool = False
+) -> ConfigError:
+    """The one-line error for ``[where] key = value`` of the wrong type (``expected`` names the type,
+    or the choices when ``literal``), the value spelled as in TOML."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return ConfigError(f"{file}: [{where}] {key} = {value!r} must be a finite number")
+    shown = ("true" if value else "false") if isinstance(value, bool) else repr(value)
+    problem = "is not one of" if literal else "has the wrong type; expected"
+    return ConfigError(f"{file}: [{where}] {key} = {shown} {problem} {expected}")
+
+
 def build_dataclass(cls: type, table: Any, where: str, file: str) -> Any:
     """Build a (frozen) config dataclass from a TOML table, checking keys and types.
 
@@ -140,8 +157,8 @@ def build_dataclass(cls: type, table: Any, where: str, file: str) -> Any:
         ok, coerced = _coerce(value, tp)
         if not ok:
             literal = typing.get_origin(tp) is Literal and isinstance(value, str)
-            problem = "is not one of" if literal else "has the wrong type; expected"
-            raise ConfigError(f"{file}: [{where}] {key} = {value!r} {problem} {_type_name(tp)}")
+            expected = _type_name(tp).replace(" | none", "").replace("none | ", "")  # TOML has no none
+            raise wrong_value(file, where, key, value, expected, literal=literal)
         kwargs[key] = coerced
     try:
         return cls(**kwargs)

@@ -303,10 +303,13 @@ def config_from_dict(
             raise ConfigError(f"{file}: [joints.{pattern}] must be a table, got {table!r}")
         matches = [n for n in joint_names if fnmatch.fnmatchcase(n, pattern)]
         if not matches:
-            shown = ", ".join(joint_names[:6]) + (", …" if len(joint_names) > 6 else "")
             raise ConfigError(
-                f"{file}: [joints.{pattern!r}] matches no joint of the robot; joints are: {shown}"
+                f"{file}: [joints.{pattern!r}] matches no joint of the robot; joints are: "
+                f"{', '.join(joint_names)}"
             )
+        build_dataclass(
+            JointParams, {**base, **table}, f"joints.{pattern!r}", file
+        )  # errors name the pattern
         for n in matches:
             merged.setdefault(n, dict(base)).update(table)
     joints = {n: build_dataclass(JointParams, table, f"joints.{n}", file) for n, table in merged.items()}

@@ -1072,7 +1072,11 @@ def analyze_recording(
         class _Ok:
             accepted = True
 
+        missing: tuple[str, ...] = ()
+
         def update(self, js: JointState) -> Any:
+            if not self.missing:
+                self.missing = tuple(n for n in monitor.joint_names if n not in js.names)
             monitor.on_joint_state(js)
             return self._Ok
 
@@ -1082,10 +1086,13 @@ def analyze_recording(
         def update_base(self, base: BaseState) -> None:
             monitor.on_base(base)
 
-    source.run(_Feed(), prediction_rate=0.0, keep_predictions=False)  # type: ignore[arg-type]
+    feed = _Feed()
+    source.run(feed, prediction_rate=0.0, keep_predictions=False)  # type: ignore[arg-type]
     if monitor.samples < 2:
+        lacking = f"; they lack {', '.join(feed.missing)}" if feed.missing else ""
         raise MaintenanceError(
             f"{path}: fewer than 2 usable joint states naming every joint of {monitor.robot.name!r}"
+            f"{lacking} (give the recorded robot with --session-config [robot])"
         )
     if monitor._effort_time == 0.0:
         raise MaintenanceError(

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from .._toml import build_dataclass, check_tables, read_toml
+from .._toml import build_dataclass, check_tables, read_toml, wrong_value
 from ..errors import ConfigError
 from ..model import RobotModel
 
@@ -422,11 +422,13 @@ class ScenarioConfig:
                 f"{self.file}: [walk] distance = 0 walks nowhere; give distance > 0 [m] or stairs"
             )
         names = [v.name for v in self.variants]
-        dup = {n for n in names if names.count(n) > 1} | ({"baseline"} & set(names))
-        if dup:
+        if "baseline" in names:
             raise ConfigError(
-                f"{self.file}: variant name {sorted(dup)[0]!r} is used twice (or is 'baseline')"
+                f"{self.file}: a variant is named 'baseline', the name of the unchanged run; rename it"
             )
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ConfigError(f"{self.file}: variant name {dup[0]!r} is used twice; names must differ")
         for v in self.variants:
             c = v.changes
             for push in c.pushes:
@@ -528,7 +530,7 @@ def _mapping(value: Any, where: str, file: str) -> tuple[tuple[str, float], ...]
     out = []
     for k, v in value.items():
         if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-            raise ConfigError(f"{file}: [{where}] {k} = {v!r} has the wrong type; expected number")
+            raise wrong_value(file, where, str(k), v, "number")
         out.append((str(k), float(v)))
     return tuple(out)
 
@@ -567,7 +569,7 @@ def _set_path(table: dict[str, Any], path: str, value: Any) -> None:
         return
     sub = table.setdefault(head, {})
     if not isinstance(sub, dict):
-        raise ConfigError(f"grid key {path!r}: {head!r} is not a table")
+        raise ConfigError(f"key {path!r}: {head!r} takes a value, not a table of {rest!r}")
     sub = dict(sub)
     table[head] = sub
     _set_path(sub, rest, value)
@@ -599,7 +601,10 @@ def _grid(table: Any, file: str) -> list[Variant]:
     for combo in itertools.product(*(table[k] for k in keys)):
         t: dict[str, Any] = {}
         for k, v in zip(keys, combo, strict=True):
-            _set_path(t, k, v)
+            try:
+                _set_path(t, k, v)
+            except ConfigError as err:
+                raise ConfigError(f"{file}: [grid] {err}") from err
         name = ", ".join(f"{k}={_label(v)}" for k, v in zip(keys, combo, strict=True))
         out.append(Variant(name, _changes(t, f"grid {name}", file)))
     return out

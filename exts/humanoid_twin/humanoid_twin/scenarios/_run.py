@@ -198,7 +198,10 @@ def run_scenario(
             assert cfg.walk is not None
             s = v.changes.speed_scale
             if s not in plans:
-                plans[s] = walk_plan(robot, cfg.walk, cfg.terrain, v.changes)
+                try:
+                    plans[s] = walk_plan(robot, cfg.walk, cfg.terrain, v.changes)
+                except ConfigError as err:
+                    raise ConfigError(f"{cfg.file}: variant {v.name!r}: {err}") from err
             plan = plans[s]
         shelf = cfg.reach.shelf if cfg.reach is not None else None
         vm = build_variant(
