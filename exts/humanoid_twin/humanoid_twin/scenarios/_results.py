@@ -37,7 +37,9 @@ class ReachResult:
     stood: bool
     """The posture held under PD control for the verify time without falling."""
     hand_drift: float
-    """Hand displacement [m] during the verification rollout."""
+    """Hand displacement [m] during the verification rollout, where the posture is held by plain joint
+    PD (gravity sag and the body settling on its feet, 2–5 cm for the shelf scenario); a robot's
+    controller corrects it, so it is shown, not part of the verdict (``tolerance`` is the IK's)."""
     stance_shift: float = 0.0
     """How far the feet stepped towards the target [m] (only when stepping is allowed)."""
     reason: str = ""
