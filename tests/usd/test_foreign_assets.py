@@ -224,3 +224,59 @@ def test_newton_humanoid_matches_newton() -> None:
             want = pose(body_q[i]) @ offset.get(name, np.eye(4))
             np.testing.assert_allclose(fk[name][:3, 3], want[:3, 3], atol=1e-5)
             np.testing.assert_allclose(fk[name][:3, :3], want[:3, :3], atol=1e-5)
+
+
+_INLINE_MESH = """#usda 1.0
+(
+    defaultPrim = "r"
+    metersPerUnit = 1
+    upAxis = "Z"
+)
+
+def Xform "r"
+{
+    def Xform "base" (
+        prepend apiSchemas = ["PhysicsRigidBodyAPI", "PhysicsMassAPI"]
+    )
+    {
+        float physics:mass = 1
+
+        def Mesh "wedge" (
+            prepend apiSchemas = ["PhysicsCollisionAPI"]
+        )
+        {
+            point3f[] points = [(0, 0, 0), (0.2, 0, 0), (0.2, 0.1, 0), (0, 0.1, 0), (0, 0, 0.1)]
+            int[] faceVertexCounts = [4, 3, 3, 3, 3]
+            int[] faceVertexIndices = [0, 3, 2, 1, 0, 1, 4, 1, 2, 4, 2, 3, 4, 3, 0, 4]
+            float3 xformOp:scale = (2, 1, 1)
+            uniform token[] xformOpOrder = ["xformOp:scale"]
+        }
+    }
+}
+"""
+
+
+def test_a_mesh_held_inside_the_usd_is_used_and_written_again(tmp_path: Path) -> None:
+    """Another tool's USD keeps its meshes inside (no file): the triangles are read (polygons split
+    into fans), MuJoCo builds them, and write_usd writes them into our asset, which reads back equal."""
+    mujoco = pytest.importorskip("mujoco")
+    from humanoid_twin.model import Mesh
+    from humanoid_twin.physics.mujoco import build_model
+    from humanoid_twin.usd import write_usd
+
+    path = tmp_path / "inline.usda"
+    path.write_text(_INLINE_MESH)
+    back = read_usd(path)
+    geom = back.link("base").collisions[0].geometry
+    assert isinstance(geom, Mesh) and geom.path is None and geom.data is not None
+    assert geom.uri == f"{path.resolve()}</r/base/wedge>" and geom.scale == (2.0, 1.0, 1.0)
+    assert geom.data.face_count == 6  # the quad as two triangles, four triangles
+    assert geom.data.volume() == pytest.approx(0.2 * 0.1 * 0.1 / 3)  # closed and outward
+    mm = build_model(back, floor=False)
+    assert mm.nmesh == 1 and mm.mesh_facenum[0] == 6
+    assert mujoco.mj_name2id(mm, mujoco.mjtObj.mjOBJ_MESH, "wedge") == 0
+    asset = write_usd(back, tmp_path / "out" / "ours.usda")
+    again = read_usd(asset.path)
+    assert again == back
+    data = again.link("base").collisions[0].geometry.data  # type: ignore[union-attr]
+    np.testing.assert_array_equal(data.vertices, geom.data.vertices)

@@ -14,11 +14,15 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import ModelError
 from .transforms import IDENTITY_QUAT, FloatArray, QuatWXYZ, Vec3, canonical_quat, quat_to_matrix, rpy_to_quat
+
+if TYPE_CHECKING:
+    from ..meshes import TriangleMesh
 
 __all__ = [
     "Box",
@@ -133,14 +137,25 @@ class Sphere:
 
 @dataclass(frozen=True)
 class Mesh:
-    """A triangle mesh kept by reference to its file."""
+    """A triangle mesh kept by reference to its file (or, from a USD that holds it, with its triangles)."""
 
     uri: str
-    """The URI exactly as written in the source (``package://pkg/meshes/x.stl``)."""
+    """The URI exactly as written in the source (``package://pkg/meshes/x.stl``; ``file<prim>`` for a
+    mesh held inside a USD)."""
     path: Path | None
     """The resolved local file, or None when the source carried the mesh inline (USD)."""
     scale: Vec3 = (1.0, 1.0, 1.0)
     """Per-axis scale applied to the file's vertices."""
+    data: TriangleMesh | None = field(default=None, compare=False, repr=False)
+    """The triangles of a mesh held inside a USD (no file): what the writers and MuJoCo use instead of
+    the file; not part of equality (the ``uri`` names it)."""
+
+    @property
+    def stem(self) -> str:
+        """A short name: the file's stem, or the prim's name of a mesh held inside a USD."""
+        if self.path is not None:
+            return self.path.stem
+        return self.uri.rstrip(">").rsplit("/", 1)[-1].rsplit("<", 1)[-1]
 
 
 Geometry = Box | Cylinder | Capsule | Sphere | Mesh

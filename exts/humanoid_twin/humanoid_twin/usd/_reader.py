@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DescriptionError, ModelError, TwinError
+from ..meshes import TriangleMesh
 from ..model import (
     Box,
     Calibration,
@@ -353,8 +354,8 @@ class _Reader:
             uri = _get(prim, T.MESH_URI)
             path = _mesh_file(_get(prim, T.MESH_PATH))
             if uri is None:
-                uri = f"{self.stage.GetRootLayer().identifier}<{prim.GetPath()}>"  # a mesh held in the USD
-            geom = Mesh(str(uri), path, scale)
+                uri = f"{self.path.resolve()}<{prim.GetPath()}>"  # a mesh held in the USD
+            geom = Mesh(str(uri), path, scale, None if path is not None else self.mesh_data(prim))
         else:
             return  # other gprims (points, curves…) have no URDF counterpart
         name = _get(prim, T.NAME)
@@ -363,6 +364,30 @@ class _Reader:
             ld.collisions.append(Collision(name, origin, geom))
         else:
             ld.visuals.append(Visual(name, origin, geom, self.visual_material(prim)))
+
+    def mesh_data(self, prim: Any) -> TriangleMesh:
+        """The triangles of a ``Mesh`` prim (polygons split into fans), in the prim's own frame."""
+        mesh = UsdGeom.Mesh(prim)
+        points = mesh.GetPointsAttr().Get()
+        counts = mesh.GetFaceVertexCountsAttr().Get()
+        indices = mesh.GetFaceVertexIndicesAttr().Get()
+        vertices = np.array(points, dtype=np.float64).reshape(-1, 3) if points else np.zeros((0, 3))
+        counts_np = np.array(counts, dtype=np.int64) if counts else np.zeros(0, np.int64)
+        idx = np.array(indices, dtype=np.int64) if indices else np.zeros(0, np.int64)
+        if counts_np.sum() != len(idx) or (counts_np < 3).any():
+            raise self.error(
+                f"mesh {str(prim.GetPath())!r}: faceVertexCounts do not match faceVertexIndices",
+                str(prim.GetPath()),
+            )
+        starts = np.cumsum(counts_np) - counts_np
+        ntri = counts_np - 2  # a fan per polygon: (v0, vk+1, vk+2)
+        first = np.repeat(starts, ntri)
+        k = np.arange(int(ntri.sum())) - np.repeat(np.cumsum(ntri) - ntri, ntri)
+        faces = np.stack([idx[first], idx[first + k + 1], idx[first + k + 2]], axis=1)
+        try:
+            return TriangleMesh(vertices, faces)
+        except ValueError as err:
+            raise self.error(f"mesh {str(prim.GetPath())!r}: {err}", str(prim.GetPath())) from err
 
     def visual_material(self, prim: Any) -> Material | None:
         bound, _ = UsdShade.MaterialBindingAPI(prim).ComputeBoundMaterial()

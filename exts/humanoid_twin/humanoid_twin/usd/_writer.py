@@ -185,6 +185,11 @@ def joint_frame_rotation(joint: Joint) -> FloatArray:
 MeshLoader = Callable[[Path], Any]
 
 
+def _mesh_key(g: Mesh) -> str:
+    """The mesh's file, or for a mesh held inside a USD (no file) its ``file<prim>`` URI."""
+    return str(g.path) if g.path is not None else g.uri
+
+
 def _default_mesh_loader(path: Path) -> Any:
     from ..meshes import load_mesh
 
@@ -230,6 +235,8 @@ class _Writer:
         if options.fix_base and not self.world_root:
             self.root_joint_name = joint_table.take("root_joint")
         self.meshes: dict[str, _MeshProto] = {}
+        self.mesh_stems: dict[str, str] = {}
+        """Mesh key (file or ``file<prim>``) → the name its prototype is given."""
         self.mesh_names = NameTable()
         self.materials: dict[Material, str] = {}
         self.material_names = NameTable()
@@ -291,23 +298,27 @@ class _Writer:
         """Load every distinct mesh file once, on a small thread pool (the numpy work in the
         loaders releases the GIL, so two cores load two meshes at once)."""
         paths: dict[str, Path] = {}
+        inline: dict[str, Any] = {}  # meshes held inside a USD the robot was read from
         for lk in self.model.links:
             for g in [v.geometry for v in lk.visuals] + [c.geometry for c in lk.collisions]:
                 if isinstance(g, Mesh):
                     if g.path is None:
-                        raise MeshError(
-                            f"link {lk.name!r} has a mesh with no file on disk ({g.uri!r}): read the robot "
-                            "with its package paths; a mesh held only inside a USD file (another tool's "
-                            "asset) cannot be written again: import that robot from its URDF",
-                            file=self.model.source,
-                        )
-                    paths.setdefault(str(g.path), g.path)
+                        if g.data is None:
+                            raise MeshError(
+                                f"link {lk.name!r} has a mesh with no file on disk and no triangles "
+                                f"({g.uri!r}): read the robot with its package paths",
+                                file=self.model.source,
+                            )
+                        inline.setdefault(_mesh_key(g), g.data)
+                    else:
+                        paths.setdefault(str(g.path), g.path)
+                    self.mesh_stems.setdefault(_mesh_key(g), g.stem)
         if len(paths) < 4:
-            return {key: self.load(p) for key, p in paths.items()}
+            return {**{key: self.load(p) for key, p in paths.items()}, **inline}
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-            return dict(zip(paths, pool.map(self.load, paths.values()), strict=True))
+            return {**dict(zip(paths, pool.map(self.load, paths.values()), strict=True)), **inline}
 
     # ---- authoring
 
@@ -335,7 +346,7 @@ class _Writer:
                 scope = _prim(mesh_layer.pseudoRoot, "meshes", "Scope")
                 mesh_layer.defaultPrim = "meshes"
             for key, mesh in meshes.items():
-                self.meshes[key] = self._mesh_proto(scope, Path(key), mesh, mesh_asset)
+                self.meshes[key] = self._mesh_proto(scope, self.mesh_stems[key], mesh, mesh_asset)
         looks = None
         robot_materials: list[str] = []
         for mat in m.materials:
@@ -384,8 +395,8 @@ class _Writer:
         parent = Sdf.CreatePrimInLayer(layer, Sdf.Path(path).GetParentPath())
         return _prim(parent, Sdf.Path(path).name, type_name)
 
-    def _mesh_proto(self, scope: Any, path: Path, mesh: Any, asset: str) -> _MeshProto:
-        name = self.mesh_names.take(path.stem, "mesh")
+    def _mesh_proto(self, scope: Any, stem: str, mesh: Any, asset: str) -> _MeshProto:
+        name = self.mesh_names.take(stem, "mesh")
         spec = _prim(scope, name, "Mesh")
         vertices = np.ascontiguousarray(np.asarray(mesh.vertices, dtype=np.float32))
         faces = np.asarray(mesh.faces, dtype=np.int32)
@@ -527,10 +538,11 @@ class _Writer:
             _attr(spec, "extent", V.Float3Array, Vt.Vec3fArray([Gf.Vec3f(-r, -r, -zc), Gf.Vec3f(r, r, zc)]))
         elif isinstance(g, Mesh):
             spec = _prim(scope, name, "Mesh")
-            proto = self.meshes[str(g.path)]
+            proto = self.meshes[_mesh_key(g)]
             spec.referenceList.Prepend(Sdf.Reference(proto.asset, Sdf.Path(proto.path)))
             _raw(spec, T.MESH_URI, V.String, g.uri)
-            _raw(spec, T.MESH_PATH, V.Asset, Sdf.AssetPath(self._portable(g.path)))
+            if g.path is not None:  # a mesh from inside a USD has only its triangles, written here
+                _raw(spec, T.MESH_PATH, V.Asset, Sdf.AssetPath(self._portable(g.path)))
             scale = g.scale
         else:  # pragma: no cover - the model's Geometry union is closed
             raise UsdError(f"unsupported geometry {g!r}")

@@ -283,21 +283,23 @@ class _Builder:
         body.add_geom(name=_unique(name, self.taken_geoms), pos=pos, quat=quat, rgba=list(rgba), **kwargs)
 
     def _mesh(self, geometry: Mesh) -> str | None:
-        if geometry.path is None:
+        if geometry.path is None and geometry.data is None:
             raise PhysicsError(
                 f"mesh {geometry.uri!r} has no local file; MuJoCo needs the mesh file (read the robot "
                 "from its URDF, or resolve its package:// paths)"
             )
-        key = (str(geometry.path), geometry.scale)
+        source = str(geometry.path) if geometry.path is not None else geometry.uri
+        key = (source, geometry.scale)
         if key in self.mesh_names:
             return self.mesh_names[key]
         from ...meshes import load_mesh
 
-        tm = load_mesh(geometry.path)
+        tm = load_mesh(geometry.path) if geometry.path is not None else geometry.data
+        assert tm is not None
         if tm.face_count == 0:
-            _log.warning("mesh %s has no triangles; skipped in MuJoCo", geometry.path)
+            _log.warning("mesh %s has no triangles; skipped in MuJoCo", source)
             return None
-        name = _unique(geometry.path.stem, self.taken_meshes)
+        name = _unique(geometry.stem, self.taken_meshes)
         self.spec.add_mesh(
             name=name,
             uservert=np.asarray(tm.vertices, dtype=np.float32).ravel().tolist(),
