@@ -13,32 +13,27 @@ from humanoid_twin.model import JointType, Pose, forward_kinematics
 from humanoid_twin.model.transforms import matrix_to_quat, quat_to_matrix, quat_xyzw_to_wxyz
 from humanoid_twin.usd import read_usd
 
-_D6 = """#usda 1.0
-(
-    defaultPrim = "r"
-    metersPerUnit = 1
-    upAxis = "Z"
-)
 
-def Xform "r"
-{
-    def Xform "base" (
-        prepend apiSchemas = ["PhysicsRigidBodyAPI", "PhysicsMassAPI"]
+def _stage(*prims: str) -> str:
+    """A USDA stage whose default prim ``r`` (Z up, metres) holds ``prims``."""
+    header = '#usda 1.0\n(\n    defaultPrim = "r"\n    metersPerUnit = 1\n    upAxis = "Z"\n)\n\n'
+    return header + 'def Xform "r"\n{\n' + "\n".join(prims) + "}\n"
+
+
+def _body(name: str, inside: str = "", *, mass: float = 1.0, z: float = 0.0) -> str:
+    """A rigid body prim of ``mass`` [kg] at height ``z`` [m] with ``inside`` (indented USDA) in it."""
+    place = f"        double3 xformOp:translate = (0, 0, {z})\n" if z else ""
+    place += '        uniform token[] xformOpOrder = ["xformOp:translate"]\n' if z else ""
+    return (
+        f'    def Xform "{name}" (\n        prepend apiSchemas = ["PhysicsRigidBodyAPI", "PhysicsMassAPI"]\n'
+        f"    )\n    {{\n        float physics:mass = {mass}\n{place}{inside}    }}\n"
     )
-    {
-        float physics:mass = 1
-    }
 
-    def Xform "arm" (
-        prepend apiSchemas = ["PhysicsRigidBodyAPI", "PhysicsMassAPI"]
-    )
-    {
-        float physics:mass = 1
-        double3 xformOp:translate = (0, 0, 0.5)
-        uniform token[] xformOpOrder = ["xformOp:translate"]
-    }
 
-    def JOINT "shoulder" (
+_D6 = _stage(
+    _body("base"),
+    _body("arm", z=0.5),
+    """    def JOINT "shoulder" (
         prepend apiSchemas = [APIS]
     )
     {
@@ -53,8 +48,8 @@ LOCKED
         float drive:rotY:physics:maxForce = 40
 NAMES
     }
-}
-"""
+""",
+)
 
 
 def _d6(tmp_path: Path, locked: tuple[str, ...], names: str = "", joint: str = "PhysicsJoint") -> Path:
@@ -226,22 +221,10 @@ def test_newton_humanoid_matches_newton() -> None:
             np.testing.assert_allclose(fk[name][:3, :3], want[:3, :3], atol=1e-5)
 
 
-_INLINE_MESH = """#usda 1.0
-(
-    defaultPrim = "r"
-    metersPerUnit = 1
-    upAxis = "Z"
-)
-
-def Xform "r"
-{
-    def Xform "base" (
-        prepend apiSchemas = ["PhysicsRigidBodyAPI", "PhysicsMassAPI"]
-    )
-    {
-        float physics:mass = 1
-
-        def Mesh "wedge" (
+_INLINE_MESH = _stage(
+    _body(
+        "base",
+        """        def Mesh "wedge" (
             prepend apiSchemas = ["PhysicsCollisionAPI"]
         )
         {
@@ -251,9 +234,50 @@ def Xform "r"
             float3 xformOp:scale = (2, 1, 1)
             uniform token[] xformOpOrder = ["xformOp:scale"]
         }
-    }
-}
-"""
+""",
+    )
+)
+
+_FRAMES = _stage(
+    _body(
+        "body",
+        """        def Xform "sole"
+        {
+            float3 xformOp:scale = (2, 2, 2)
+            double3 xformOp:translate = (0.1, 0, -0.5)
+            uniform token[] xformOpOrder = ["xformOp:translate", "xformOp:scale"]
+
+            def Xform "toe"
+            {
+                quatf xformOp:orient = (0.70710677, 0, 0, 0.70710677)
+                double3 xformOp:translate = (0.05, 0, 0)
+                uniform token[] xformOpOrder = ["xformOp:translate", "xformOp:orient"]
+            }
+        }
+
+        def Xform "visuals"
+        {
+            def Cube "box"
+            {
+                double size = 0.1
+            }
+        }
+
+        def Xform "referenced" (
+            prepend references = </r/proto>
+        )
+        {
+        }
+
+        def Xform "body"
+        {
+        }
+""",
+        mass=2.0,
+        z=1.0,
+    ),
+    '    def Xform "proto"\n    {\n    }\n',
+)
 
 
 def test_a_mesh_held_inside_the_usd_is_used_and_written_again(tmp_path: Path) -> None:
@@ -280,3 +304,21 @@ def test_a_mesh_held_inside_the_usd_is_used_and_written_again(tmp_path: Path) ->
     assert again == back
     data = again.link("base").collisions[0].geometry.data  # type: ignore[union-attr]
     np.testing.assert_array_equal(data.vertices, geom.data.vertices)
+
+
+def test_foreign_frames_from_plain_xforms(tmp_path: Path) -> None:
+    """Plain Xforms holding nothing else are frames, as urdf-usd-converter writes merged links; groups
+    of geometry and referenced or instanced prims are not."""
+    path = tmp_path / "frames.usda"
+    path.write_text(_FRAMES)
+    back = read_usd(path)
+    assert {lk.name for lk in back.links} == {"body", "sole", "toe", "body_2"}
+    assert [v.name for v in back.link("body").visuals] == ["box"]
+    fk = forward_kinematics(back)  # from the root body
+    np.testing.assert_allclose(fk["sole"][:3, 3], (0.1, 0.0, -0.5), atol=1e-9)
+    np.testing.assert_allclose(fk["sole"][:3, :3], np.eye(3), atol=1e-9)  # the scale is dropped
+    # the toe's translation is scaled by its parent's scale (it is where the stage puts it)
+    np.testing.assert_allclose(fk["toe"][:3, 3], (0.2, 0.0, -0.5), atol=1e-6)
+    np.testing.assert_allclose(fk["toe"][:3, 0], (0.0, 1.0, 0.0), atol=1e-6)
+    assert back.joint("toe_joint").parent == "sole"
+    assert back.joint("body_2_joint").parent == "body"  # a frame named like a body gets a suffix
