@@ -201,7 +201,11 @@ def inspect(
     file: Annotated[Path, typer.Argument(help="A URDF, xacro or USD file.")],
     package_path: PackagePathOpt = None,
     validate: Annotated[
-        bool, typer.Option(help="For USD: run every UsdValidation validator and list errors.")
+        bool,
+        typer.Option(
+            help="For USD: run every UsdValidation validator, list the errors and exit 1 if there are any "
+            "(a linter's exit code; --no-validate only shows the robot)."
+        ),
     ] = True,
 ) -> None:
     """Show a robot: tree of links and joints, masses, limits, DoF, warnings."""
