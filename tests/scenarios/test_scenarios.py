@@ -113,7 +113,7 @@ def test_bad_files_are_one_line_errors(tmp_path: Path, text: str, match: str) ->
         ("motor_strength = { left_kneee = 0.5 }", r"unknown joint 'left_kneee'; valid: \*, left_hip_yaw"),
         ("payload = { hand = 1.0 }", r"unknown link 'hand'; valid: base_link"),
         ("friction = { left_sole = 0.1 }", r"unknown link 'left_sole'; valid: ground, base_link"),
-        ("pushes = [{ link = 'chest', force = [1, 0, 0], time = 0.1 }]", r"unknown link 'chest'"),
+        ("pushes = [{ link = 'chest', force = [1, 0, 0], time = 0.05 }]", r"unknown link 'chest'"),
     ],
 )
 def test_unknown_names_fail_before_anything_is_written(tmp_path: Path, change: str, match: str) -> None:
