@@ -227,3 +227,10 @@ def test_brackets_in_help_and_messages_are_printed_as_written(tmp_path: Path) ->
     assert "[robot]" in cli("run", "--help").stdout
     r = cli("whatif", "no[such]scenario")
     assert r.returncode == 1 and "no[such]scenario" in r.stderr
+
+
+def test_whatif_wait_is_checked_and_only_for_live() -> None:
+    r = cli("whatif", "shelf_reach", "--wait", "3")
+    assert r.returncode == 2 and "--wait applies to --from live only" in r.stderr
+    r = cli("whatif", "shelf_reach", "--from", "live", "--wait", "nan")
+    assert r.returncode == 2 and "--wait must be a number of seconds > 0, got nan" in r.stderr

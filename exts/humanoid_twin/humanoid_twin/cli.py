@@ -570,8 +570,11 @@ def whatif(
         ),
     ] = None,
     wait: Annotated[
-        float, typer.Option(help="--from live: seconds to wait for the robot's joint states.")
-    ] = 15.0,
+        float | None,
+        typer.Option(
+            help="--from live: seconds to wait for the robot's joint states (default 15).", show_default=False
+        ),
+    ] = None,
 ) -> None:
     """Ask the twin a risky question: run a scenario's variants against its baseline and compare.
 
@@ -580,7 +583,7 @@ def whatif(
     from .scenarios import load_scenario, run_scenario
 
     with _errors():
-        if not (math.isfinite(wait) and wait > 0):
+        if wait is not None and not (math.isfinite(wait) and wait > 0):
             _fail(f"--wait must be a number of seconds > 0, got {wait:g}", 2)
         path = Path(scenario)
         if not path.exists() and (_SCENARIO_DIR / f"{scenario}.toml").is_file():
@@ -589,8 +592,12 @@ def whatif(
             ready = ", ".join(sorted(p.stem for p in _SCENARIO_DIR.glob("*.toml")))
             _fail(f"{scenario}: no such scenario file; ready scenarios: {ready}")
         if from_ == "live" or (from_ is None and load_scenario(path).fork.origin == "live"):
-            result = _whatif_live(path, session_config, out, wait)
+            result = _whatif_live(path, session_config, out, 15.0 if wait is None else wait)
         else:
+            if wait is not None:
+                _fail(
+                    "--wait applies to --from live only (a recording or the nominal state needs no wait)", 2
+                )
             robot, topics = None, None
             if session_config is not None:
                 from .session import load_robot, load_session_config
