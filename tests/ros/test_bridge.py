@@ -128,6 +128,26 @@ def test_prometheus_endpoint_on_loopback(procs: Procs, bridge: TwinBridge) -> No
     assert bridge._prom_server.server_address[0] == "127.0.0.1"
 
 
+def test_rejected_joint_states_are_named_and_nothing_is_predicted(
+    procs: Procs, bridge: TwinBridge, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A robot sending one joint the model lacks: every message is rejected; the log names the joint
+    and the setting (once, not per message), and no prediction comes from a state never mirrored."""
+    import logging
+
+    caplog.set_level(logging.WARNING, logger="humanoid_twin.ros.bridge")
+    topic = bridge.config.topics.joint_states
+    p = procs.start("ros_publisher.py", "--names", NAMES + ",thumb_x", "--topic", topic, "--count", "100")
+    procs.wait_line(p, "READY")
+    procs.wait_line(p, "DONE", timeout=60)
+    wait_for(lambda: bridge.status().joint_states >= 100, 5.0)
+    assert bridge.twin.metrics.accepted == 0 and bridge.twin.metrics.rejected["unknown_name"] == 100
+    lines = [r.getMessage() for r in caplog.records if "rejected" in r.getMessage()]
+    assert len(lines) == 1 and "thumb_x" in lines[0] and "ignore_unknown_joints = true" in lines[0]
+    time.sleep(0.3)  # predictions run at 20 Hz
+    assert bridge.status().predictions_published == 0
+
+
 def test_send_command_reaches_a_subscriber(procs: Procs, bridge: TwinBridge) -> None:
     import numpy as np
 

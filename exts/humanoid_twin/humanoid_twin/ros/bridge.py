@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DependencyError, TwinError
-from ..twin import METRIC_SERIES, BaseState, DigitalTwin, JointCommand, JointState
+from ..twin import METRIC_SERIES, BaseState, DigitalTwin, JointCommand, JointState, UpdateResult
 from .config import BridgeConfig, QosConfig
 from .convert import (
     DIAGNOSTIC_OK,
@@ -142,6 +142,14 @@ _BRIDGE_SERIES: dict[str, tuple[bool, str]] = {
 }
 
 
+_REJECT_HINTS = {
+    "unknown_name": "; set [twin] ignore_unknown_joints = true to drop joints the model does not have",
+    "wrong_length": "; position, velocity and effort must each be empty or as long as name",
+    "out_of_order": "; the robot's stamps go backwards (several publishers on one topic?)",
+    "clock_jump": "; the robot's clock jumped ([twin] max_clock_jump)",
+}
+
+
 def _period(rate: float) -> float:
     return 1.0 / rate
 
@@ -207,6 +215,8 @@ class TwinBridge:
         self._jump_handle: Any = None
         self._last_error_log = 0.0
         self._last_rejected = 0.0
+        self._rejected_log: dict[str, tuple[float, int]] = {}
+        """Reject reason → (monotonic time of its last warning, rejections since)."""
         # listeners sorted once by what they take (the joint-state callback is a 500 Hz+ hot path)
         self._state_listeners: list[Callable[[JointState], None]] = []
         self._command_listeners: list[Callable[[JointCommand], None]] = []
@@ -480,11 +490,32 @@ class TwinBridge:
             self._set_stale(False)
         try:
             js = joint_state_from_msg(msg, received, strict=False)
-            self.twin.update(js)
+            result = self.twin.update(js)
+            if not result.accepted:
+                self._log_rejected(result)
             for on_state in self._state_listeners:
                 on_state(js)
         except Exception:
             self._callback_failed("joint state")
+
+    def _log_rejected(self, result: UpdateResult) -> None:
+        """One warning per reason at once, then at most one every 10 s with the count since: a robot
+        whose every message is rejected is told why (the stale and rate lines say nothing of it)."""
+        reason = result.reason.value if result.reason is not None else "?"
+        now = time.monotonic()
+        last, count = self._rejected_log.get(reason, (-math.inf, 0))
+        count += 1
+        if now - last < 10.0:
+            self._rejected_log[reason] = (last, count)
+            return
+        self._rejected_log[reason] = (now, 0)
+        _log.warning(
+            "joint state rejected (%s%s): %s%s",
+            reason,
+            f", {count} in the last 10 s" if count > 1 else "",
+            result.detail or "no detail",
+            _REJECT_HINTS.get(reason, ""),
+        )
 
     def _on_odometry(self, msg: Any) -> None:
         self._n_base += 1
@@ -594,7 +625,7 @@ class TwinBridge:
                 self._publish_diagnostics()
 
     def _publish_prediction(self) -> None:
-        if self._stale:
+        if self._stale or not math.isfinite(self.twin.last_stamp):  # nothing mirrored: nothing to predict
             return
         try:
             pred = self.twin.predict(None, self.config.sync.prediction_horizon)
