@@ -145,3 +145,36 @@ def test_robot_topics_are_found_without_a_config(recording: Path, tmp_path: Path
             rec.write_message("/base_pose", msg, round(100.0 * 1e9))
     assert ReplaySource(odom).base_topic == "/base_pose"
     assert ReplaySource(wrong).base_topic is None
+
+
+def test_replay_of_another_robot_is_one_line_error_and_summary_has_no_wall_clock(
+    recording: Path, tmp_path: Path
+) -> None:
+    """The CLI: a recording of the humanoid replayed into another robot is refused in one line (it
+    flooded the log with a warning per command and exited 0 with nothing accepted); a summary of a
+    paced replay leaves out the wall-clock metrics (latencies of minutes)."""
+    import json
+    import subprocess
+    import sys
+
+    urdf = tmp_path / "arm.urdf"
+    urdf.write_text(
+        '<robot name="arm"><link name="a"/><link name="b"><inertial><mass value="1"/>'
+        '<inertia ixx="0.1" iyy="0.1" izz="0.1" ixy="0" ixz="0" iyz="0"/></inertial></link>'
+        '<joint name="j" type="revolute"><parent link="a"/><child link="b"/><axis xyz="0 0 1"/>'
+        '<limit lower="-1" upper="1" effort="1" velocity="1"/></joint></robot>'
+    )
+    session = tmp_path / "s.toml"
+    session.write_text(f"[robot]\nurdf = '{urdf}'\n")
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        cmd = [sys.executable, "-m", "humanoid_twin", "replay", str(recording), *args]
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+
+    r = cli("--config", str(session))
+    assert r.returncode == 1 and "the twin rejected all 200 joint states (unknown_name 200)" in r.stderr
+    assert "not of robot 'arm'" in r.stderr and r.stderr.count("not applied") <= 1
+    r = cli("--speed", "4", "--summary", str(tmp_path / "sum.json"))
+    assert r.returncode == 0, r.stderr
+    summary = json.loads((tmp_path / "sum.json").read_text())
+    assert summary["accepted"] == 200 and not [k for k in summary if k.startswith("latency.")]

@@ -191,6 +191,7 @@ class ReplaySource:
         result = ReplayResult()
         wall0 = time.monotonic()
         t0: float | None = None
+        bad_commands, first_bad = 0, ""  # recorded commands the twin refused (e.g. another robot's joints)
         next_pred = math.inf
         last = 0.0
         for m in iter_recording(self.path):
@@ -229,10 +230,14 @@ class ReplaySource:
                     twin.note_command(cmd)
                     result.commands += 1
                 except Exception as err:  # a bad recorded command must not end the replay
-                    _log.warning("%s: recorded command at %.3f s not applied: %s", self.path, t, err)
+                    if not bad_commands:
+                        first_bad = f"the first at {t - (t0 or t):.3f} s: {err}"
+                    bad_commands += 1
             elif m.topic == self.base_topic:
                 twin.update_base(base_state_from_odometry(deserialize_message(m.data, odom_cls)))
                 result.base_states += 1
+        if bad_commands:
+            _log.warning("%s: %d recorded commands not applied (%s)", self.path, bad_commands, first_bad)
         if result.joint_states == 0 and not result.stopped:
             raise RecordingError(f"{self.path}: no joint states could be read on {self.joint_states_topic!r}")
         result.duration = 0.0 if t0 is None else last - t0
