@@ -393,3 +393,24 @@ def test_yaml_and_byte_order_marks_get_a_hint(tmp_path: Path) -> None:
     bom.write_bytes(b"\xef\xbb\xbf[scenario]\nname = 'x'\n")
     with pytest.raises(ConfigError, match="starts with a byte-order mark: save it as UTF-8 without BOM"):
         load_scenario(bom)
+
+
+def test_nominal_state_of_another_robot_is_within_its_limits(tmp_path: Path) -> None:
+    """A robot without a known standing pose starts at zeros moved into the limits (iCub's elbows
+    start at 0.26 rad: at zero every what-if counted limit hits on them)."""
+    from humanoid_twin.model import ImportOptions
+    from humanoid_twin.scenarios._fork import nominal_state
+    from humanoid_twin.urdf import read_urdf
+
+    box = '<collision><geometry><box size="0.1 0.1 0.1"/></geometry></collision>'
+    inertia = '<inertia ixx="0.1" iyy="0.1" izz="0.1" ixy="0" ixz="0" iyz="0"/>'
+    inertial = f'<inertial><mass value="1"/>{inertia}</inertial>'
+    urdf = _write(
+        tmp_path,
+        f'<robot name="arm"><link name="a">{inertial}{box}</link><link name="b">{inertial}{box}</link>'
+        '<joint name="elbow" type="revolute"><parent link="a"/><child link="b"/><axis xyz="0 1 0"/>'
+        '<origin xyz="0 0 0.3"/><limit lower="0.26" upper="2" effort="10" velocity="1"/></joint></robot>',
+        name="arm.urdf",
+    )
+    state = nominal_state(read_urdf(urdf), ImportOptions(), 0.002)
+    assert state.q.tolist() == [0.26] and state.targets is not None and state.targets.tolist() == [0.26]

@@ -76,8 +76,8 @@ def parse_source(source: str | Path | Source | None, cfg: ScenarioConfig) -> Sou
 
 
 def nominal_state(robot: RobotModel, options: ImportOptions, timestep: float) -> RobotState:
-    """Standing at rest at the nominal pose (the bundled humanoid's :data:`NOMINAL_POSE`, else zeros),
-    upright with the lowest collider on the floor."""
+    """Standing at rest at the nominal pose (the bundled humanoid's :data:`NOMINAL_POSE`, else zeros
+    moved into each joint's limits), upright with the lowest collider on the floor."""
     from ..physics.mujoco import MujocoBackend
 
     names = tuple(j.name for j in robot.actuated_joints)
@@ -87,6 +87,9 @@ def nominal_state(robot: RobotModel, options: ImportOptions, timestep: float) ->
 
         pose = dict(NOMINAL_POSE)
     q = np.array([pose.get(n, 0.0) for n in names])
+    lower = np.array([-np.inf if j.lower is None else j.lower for j in robot.actuated_joints])
+    upper = np.array([np.inf if j.upper is None else j.upper for j in robot.actuated_joints])
+    q = np.clip(q, lower, upper)  # another robot's zero pose may lie outside a limit (iCub's elbows)
     backend = MujocoBackend(robot, options, timestep=timestep, nthread=0)
     h = backend.rest_height(q)
     return RobotState(
