@@ -414,3 +414,22 @@ def test_nominal_state_of_another_robot_is_within_its_limits(tmp_path: Path) -> 
     )
     state = nominal_state(read_urdf(urdf), ImportOptions(), 0.002)
     assert state.q.tolist() == [0.26] and state.targets is not None and state.targets.tolist() == [0.26]
+
+
+def test_a_ready_scenario_on_another_robot_says_what_to_do(tmp_path: Path) -> None:
+    """The ready scenarios name the humanoid's links: on another robot the error says so and keeps the
+    list of valid names short (it listed all 214 iCub links, 3.7 kB on one line)."""
+    from humanoid_twin.model import Joint, JointType, Link, RobotModel
+    from humanoid_twin.scenarios._config import READY_DIR
+
+    links = tuple(Link(f"link_{i}") for i in range(60))
+    joints = tuple(Joint(f"j{i}", JointType.FIXED, "link_0", f"link_{i}") for i in range(1, 60))
+    other = RobotModel("other", links, joints)
+    with pytest.raises(ConfigError) as info:
+        load_scenario(READY_DIR / "walk_faster.toml", other)
+    text = str(info.value)
+    assert (
+        "a ready scenario, written for the bundled humanoid: copy it and put in the names of robot 'other'"
+        in text
+    )
+    assert "link_39, … and 20 more (`humanoid-twin inspect` lists them)" in text and "link_45" not in text

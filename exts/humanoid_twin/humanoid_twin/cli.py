@@ -554,9 +554,6 @@ def emulate(
 # ------------------------------------------------------------------ what-if
 
 
-_SCENARIO_DIR = Path(__file__).resolve().parent.parent / "data" / "scenarios"
-
-
 @app.command()
 def whatif(
     scenario: Annotated[
@@ -593,15 +590,16 @@ def whatif(
     With --from live the twin connects to the robot over ROS 2 (--session-config), mirrors it until
     its joint states arrive, and forks from that state."""
     from .scenarios import load_scenario, run_scenario
+    from .scenarios._config import READY_DIR
 
     with _errors():
         if wait is not None and not (math.isfinite(wait) and wait > 0):
             _fail(f"--wait must be a number of seconds > 0, got {wait:g}", 2)
         path = Path(scenario)
-        if not path.exists() and (_SCENARIO_DIR / f"{scenario}.toml").is_file():
-            path = _SCENARIO_DIR / f"{scenario}.toml"
+        if not path.exists() and (READY_DIR / f"{scenario}.toml").is_file():
+            path = READY_DIR / f"{scenario}.toml"
         if not path.is_file():
-            ready = ", ".join(sorted(p.stem for p in _SCENARIO_DIR.glob("*.toml")))
+            ready = ", ".join(sorted(p.stem for p in READY_DIR.glob("*.toml")))
             _fail(f"{scenario}: no such scenario file; ready scenarios: {ready}")
         if from_ == "live" or (from_ is None and load_scenario(path).fork.origin == "live"):
             result = _whatif_live(path, session_config, out, 15.0 if wait is None else wait)

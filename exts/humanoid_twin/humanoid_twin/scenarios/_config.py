@@ -60,6 +60,8 @@ def _vec(name: str, value: tuple[float, ...] | None, n: int) -> None:
         raise ConfigError(f"{name} = {list(value)!r} must have {n} numbers")
 
 
+READY_DIR = Path(__file__).resolve().parent.parent.parent / "data" / "scenarios"
+"""Where the ready scenarios (walk_faster, stairs_slip, shelf_reach) live."""
 MAX_DURATION = 600.0
 """[s] the longest rollout a scenario may ask for (every physics step of every variant is kept)."""
 
@@ -468,17 +470,32 @@ class ScenarioConfig:
         """
         links = [lk.name for lk in model.links]
         joints = [j.name for j in model.actuated_joints]
+        # a ready scenario names the bundled humanoid's links: say so before the names of another robot
+        ready = Path(self.file).resolve().parent == READY_DIR and model.name != "humanoid"
+        where_from = (
+            f"{self.file} (a ready scenario, written for the bundled humanoid: copy it and put in the "
+            f"names of robot {model.name!r})"
+            if ready
+            else self.file
+        )
+
+        def listing(names: Sequence[str]) -> str:
+            if len(names) <= 40:
+                return ", ".join(names)
+            return (
+                f"{', '.join(names[:40])}, … and {len(names) - 40} more (`humanoid-twin inspect` lists them)"
+            )
 
         def link(name: str, where: str, extra: Sequence[str] = ()) -> None:
             if name not in links and name not in extra:
                 raise ConfigError(
-                    f"{self.file}: {where}: unknown link {name!r}; valid: {', '.join([*extra, *links])}"
+                    f"{where_from}: {where}: unknown link {name!r}; valid: {listing([*extra, *links])}"
                 )
 
         def joint(name: str, where: str) -> None:
             if name != "*" and name not in joints:
                 raise ConfigError(
-                    f"{self.file}: {where}: unknown joint {name!r}; valid: *, {', '.join(joints)}"
+                    f"{where_from}: {where}: unknown joint {name!r}; valid: {listing(['*', *joints])}"
                 )
 
         for foot in self.measures.feet:
