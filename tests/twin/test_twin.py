@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 
 from humanoid_twin.errors import ConfigError
+from humanoid_twin.robots.humanoid import STANDING_OPTIONS
 from humanoid_twin.twin import (
     BASE_ASSUMED,
+    BASE_ASSUMED_UPRIGHT,
     BASE_FIXED,
     BASE_MIRRORED,
     BaseState,
@@ -137,6 +139,12 @@ def test_base_modes():
     model = humanoid_model()
     floating = make_twin()
     assert floating.base_mode == BASE_ASSUMED
+    # a robot without the foot frames is kept upright, and says so (it claimed "feet flat")
+    footless = model.replace(
+        links=tuple(lk for lk in model.links if lk.name not in ("left_foot", "right_foot")),
+        joints=tuple(j for j in model.joints if j.child not in ("left_foot", "right_foot")),
+    )
+    assert DigitalTwin(footless, options=STANDING_OPTIONS).base_mode == BASE_ASSUMED_UPRIGHT
     floating.update(js(floating, 1.0))
     s = floating.get_state()
     assert s.base is not None and s.base.quat == pytest.approx((1.0, 0.0, 0.0, 0.0), abs=1e-12)  # upright

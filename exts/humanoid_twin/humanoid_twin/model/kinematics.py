@@ -94,6 +94,11 @@ class FlatFeet:
         self._chains = [_chain(model, f) for f in FEET if model.has_link(f)]
         self._zero = [_quat_in_root(c, {}) for c in self._chains]
 
+    @property
+    def has_feet(self) -> bool:
+        """The robot has the foot frames (else the base is kept upright)."""
+        return bool(self._chains)
+
     def __call__(self, q: Mapping[str, float]) -> QuatWXYZ:
         total = [0.0, 0.0, 0.0, 0.0]
         for zero, chain in zip(self._zero, self._chains, strict=True):

@@ -11,6 +11,7 @@ from ._metrics import METRIC_SERIES as METRIC_SERIES
 from ._metrics import RejectReason as RejectReason
 from ._metrics import TwinMetrics as TwinMetrics
 from ._twin import BASE_ASSUMED as BASE_ASSUMED
+from ._twin import BASE_ASSUMED_UPRIGHT as BASE_ASSUMED_UPRIGHT
 from ._twin import BASE_FIXED as BASE_FIXED
 from ._twin import BASE_MIRRORED as BASE_MIRRORED
 from ._twin import DigitalTwin as DigitalTwin
@@ -23,6 +24,7 @@ from ._types import RobotState as RobotState
 
 __all__ = [
     "BASE_ASSUMED",
+    "BASE_ASSUMED_UPRIGHT",
     "BASE_FIXED",
     "BASE_MIRRORED",
     "METRIC_SERIES",

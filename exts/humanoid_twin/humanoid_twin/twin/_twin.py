@@ -39,6 +39,10 @@ _log = logging.getLogger(__name__)
 
 BASE_MIRRORED = "floating, mirrored from odometry"
 BASE_ASSUMED = "floating, assumed at rest on flat ground with the feet flat (no odometry yet)"
+BASE_ASSUMED_UPRIGHT = (
+    "floating, assumed at rest on flat ground and upright (no left_foot/right_foot frames to lay flat; "
+    "no odometry yet)"
+)
 BASE_FIXED = "fixed: root welded to the world (no base motion, no ground contact)"
 
 
@@ -191,10 +195,13 @@ class DigitalTwin:
     @property
     def base_mode(self) -> str:
         """Which base the twin assumes: :data:`BASE_MIRRORED` once a base state was applied,
-        :data:`BASE_ASSUMED` before, :data:`BASE_FIXED` under ``TwinConfig(base='fixed')``."""
+        :data:`BASE_ASSUMED` before (:data:`BASE_ASSUMED_UPRIGHT` for a robot without the foot frames),
+        :data:`BASE_FIXED` under ``TwinConfig(base='fixed')``."""
         if not self._backend.floating_base:
             return BASE_FIXED
-        return BASE_MIRRORED if self._base_seen else BASE_ASSUMED
+        if self._base_seen:
+            return BASE_MIRRORED
+        return BASE_ASSUMED if self._flat_feet.has_feet else BASE_ASSUMED_UPRIGHT
 
     @property
     def last_stamp(self) -> float:
