@@ -43,6 +43,10 @@ def test_run_stops_on_sigterm_and_closes_its_recording(tmp_path: Path, ros_domai
     args = ["run", "--config", str(session), "--record", str(recording)]
     out = _stopped_by_sigterm(procs, args, "twin for", timeout=60.0)
     assert "recorded" in out and _closed(recording)
+    # nobody published: the end says where it listened (it ended on "0 / 0" alone)
+    assert f"no joint states arrived on 't{ros_domain}/js' (ROS_DOMAIN_ID={ros_domain})" in " ".join(
+        out.split()
+    )
 
 
 def test_demo_stops_on_sigterm_with_its_emulator(tmp_path: Path, ros_domain: int, procs: Procs) -> None:

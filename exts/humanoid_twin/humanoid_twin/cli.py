@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from rich.live import Live
 
     from .maintenance import MaintenanceReport
+    from .ros.bridge import TwinBridge
     from .scenarios import ScenarioResult
     from .session import Session
 
@@ -390,6 +391,13 @@ def run(
             bridge.stop()
         if bridge.recording_path is not None:
             console.print(f"[green]recorded[/] {bridge.recording_path}")
+        if bridge.status().joint_states == 0:
+            console.print(
+                f"[yellow]warning:[/] no joint states arrived on {bridge.config.topics.joint_states!r} "
+                f"(ROS_DOMAIN_ID={_ros_domain(bridge)}): start the robot on that domain, "
+                "or name its topic in --config [topics] joint_states",
+                highlight=False,
+            )
 
 
 @app.command()
@@ -646,10 +654,9 @@ def _whatif_live(path: Path, session_config: Path | None, out: Path | None, wait
             while bridge.status().joint_states < 10 and time.monotonic() < deadline and not stop.is_set():
                 stop.wait(0.05)
         if bridge.status().joint_states < 10:
-            configured = bridge.config.ros.domain_id
-            domain = configured if configured is not None else os.environ.get("ROS_DOMAIN_ID", "0")
             _fail(
-                f"--from live: no joint states on {topic!r} within {wait:g} s (ROS_DOMAIN_ID={domain}); "
+                f"--from live: no joint states on {topic!r} within {wait:g} s "
+                f"(ROS_DOMAIN_ID={_ros_domain(bridge)}); "
                 "start the robot (or `humanoid-twin emulate`) on that domain, or name its topic in "
                 "--session-config [topics] joint_states"
             )
@@ -727,7 +734,7 @@ def maintenance(
             due = "now" if item.due_in_hours <= 0 else f"{item.due_in_hours:.0f}"
             t.add_row(str(item.rank), item.joint, item.action, due, item.severity, escape(item.reason))
         console.print(t)
-        if not report.schedule:
+        if not report.schedule and report.judged:
             console.print("nothing is due within the planning horizon")
         if report.alarms:
             console.print(
@@ -771,6 +778,12 @@ def _live_maintenance(
     finally:
         bridge.stop()
     return monitor.report()
+
+
+def _ros_domain(bridge: TwinBridge) -> str:
+    """The ROS domain the bridge joined: its config's, else the environment's, else ROS's default 0."""
+    configured = bridge.config.ros.domain_id
+    return str(configured) if configured is not None else os.environ.get("ROS_DOMAIN_ID", "0")
 
 
 def _live_session(session_config: Path | None, *, predictions: bool = False) -> Session:
