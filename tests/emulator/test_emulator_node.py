@@ -142,10 +142,11 @@ def test_publishes_joint_states_at_the_rate_and_obeys_commands(
     listener.states.clear()
     listener.spin_for(2.0)
     received = [t for t, _ in listener.states]
-    rate = (len(received) - 1) / (received[-1] - received[0])
-    assert rate == pytest.approx(250.0, rel=0.10)
+    assert len(received) > 0.7 * 2.0 * 250  # the listener, busy on a loaded machine, got most of them
     stamps = np.array([_sec(m.header.stamp) for _, m in listener.states])
     assert np.all(np.diff(stamps) > 0)
+    # the rate the robot publishes at is its stamps' spacing (receive times measure this test's process:
+    # 215 Hz once in a loaded CI run)
     assert np.median(np.diff(stamps)) == pytest.approx(1 / 250.0, rel=0.01)
     assert abs(stamps[-1] - time.time()) < 1.0  # wall clock stamps
     ticks = Truth.read(tmp_path / "truth.json").emulator_time(stamps) * 250.0  # emulator time 0 = tick 0

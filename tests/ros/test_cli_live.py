@@ -71,6 +71,10 @@ def test_whatif_forks_from_the_live_robot(tmp_path: Path, ros_domain: int, procs
     assert "Traceback" not in alone.stderr
     robot = [sys.executable, "-m", "humanoid_twin.emulator", "--duration", "120"]
     procs.procs.append(subprocess.Popen(robot, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    # a robot already standing, as a user's is: the emulator's first half second is its robot settling
+    # onto the floor, and a fork from then read a baseline margin anywhere within ±6 cm (1 in 3 runs < 0)
+    watch = procs.start("ros_subscriber.py", "joint_states", "sensor_msgs/msg/JointState", "--seconds", "1.5")
+    assert int(procs.wait_line(watch, "COUNT", timeout=60).split()[1]) > 100
     out = tmp_path / "wi"
     r = subprocess.run([*ask, "--out", str(out)], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
