@@ -376,7 +376,8 @@ class _Reader:
         idx = np.array(indices, dtype=np.int64) if indices else np.zeros(0, np.int64)
         if counts_np.sum() != len(idx) or (counts_np < 3).any():
             raise self.error(
-                f"mesh {str(prim.GetPath())!r}: faceVertexCounts do not match faceVertexIndices",
+                f"mesh {str(prim.GetPath())!r}: faceVertexCounts do not add up to faceVertexIndices, or a "
+                "face has fewer than 3 vertices",
                 str(prim.GetPath()),
             )
         starts = np.cumsum(counts_np) - counts_np
