@@ -322,3 +322,21 @@ def test_foreign_frames_from_plain_xforms(tmp_path: Path) -> None:
     np.testing.assert_allclose(fk["toe"][:3, 0], (0.0, 1.0, 0.0), atol=1e-6)
     assert back.joint("toe_joint").parent == "sole"
     assert back.joint("body_2_joint").parent == "body"  # a frame named like a body gets a suffix
+
+
+def test_foreign_inertia_follows_the_urdf_policy(tmp_path: Path) -> None:
+    """urdf-usd-converter keeps some iCub's impossible inertias (MuJoCo refused them); they are repaired
+    with a warning as the URDF reader repairs them, and a negative moment is an error."""
+    from humanoid_twin.model.inertia import check_inertia
+
+    path = tmp_path / "i.usda"
+    path.write_text(_stage(_body("base", "        float3 physics:diagonalInertia = (1, 1, 5)\n", mass=2.0)))
+    back = read_usd(path)
+    inertial = back.link("base").inertial
+    assert inertial is not None and check_inertia(2.0, inertial.inertia).repaired is None
+    assert any("link 'base': inertia repaired: " in w and "I1 + I2 ≥ I3" in w for w in back.warnings)
+    path.write_text(_stage(_body("base", "        float3 physics:diagonalInertia = (1, -1, 1)\n", mass=2.0)))
+    with pytest.raises(
+        DescriptionError, match=r"link 'base': physics:diagonalInertia .* is not a physical inertia"
+    ):
+        read_usd(path)

@@ -1,10 +1,10 @@
 """Pass 4: the validated element tree → an immutable :class:`~humanoid_twin.model.RobotModel`.
 
 This pass trusts the validate pass: values are read with the same readers, so they cannot fail
-here. It applies the inertia policy's repairs (:mod:`._inertia`) and the URDF defaults (missing
-``lower``/``upper`` of a limit read as 0, missing ``<axis>`` is ``1 0 0``), records a warning for each,
-and translates a :class:`~humanoid_twin.errors.ModelError` (the model's own last line of defence)
-into a :class:`~humanoid_twin.errors.DescriptionError`.
+here. It applies the inertia policy's repairs (:mod:`humanoid_twin.model.inertia`) and the URDF
+defaults (missing ``lower``/``upper`` of a limit read as 0, missing ``<axis>`` is ``1 0 0``), records a
+warning for each, and translates a :class:`~humanoid_twin.errors.ModelError` (the model's own last line
+of defence) into a :class:`~humanoid_twin.errors.DescriptionError`.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from ..model import (
     Sphere,
     Visual,
 )
+from ..model.inertia import check_inertia
 from ._context import ReadContext, XmlElement, short
-from ._inertia import check_inertia
 from ._values import read_bool, read_float, read_floats, require_float
 
 __all__ = ["build_pass"]

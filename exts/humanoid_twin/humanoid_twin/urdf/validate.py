@@ -3,8 +3,8 @@
 Everything the build pass relies on is checked here: the root element, names and their
 uniqueness, references between joints, links, materials and mimic leaders, the tree shape (one
 root, no cycles), every number (finite, and ≥ 0 or > 0 where the quantity demands it), joint types,
-limits, axes and the inertia policy's error cases (:mod:`._inertia`). Elements the model does not
-hold (``<gazebo>``, ``<transmission>``, ``<sensor>``, …) are ignored with one warning per kind.
+limits, axes and the inertia policy's error cases (:mod:`humanoid_twin.model.inertia`). Elements the
+model does not hold (``<gazebo>``, ``<transmission>``, ``<sensor>``, …) are ignored with one warning per kind.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 import math
 from collections import Counter
 
+from ..model.inertia import check_inertia
 from ._context import ReadContext, XmlElement, display_tag, short
-from ._inertia import check_inertia
 from ._values import read_bool, read_float, read_floats, read_name, require_float
 
 __all__ = ["JOINT_TYPES", "validate_pass"]

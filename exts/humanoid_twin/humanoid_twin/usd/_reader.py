@@ -42,6 +42,7 @@ from ..model import (
     Sphere,
     Visual,
 )
+from ..model.inertia import check_inertia
 from ..model.transforms import FloatArray, matrix_to_quat, quat_to_matrix
 from . import _tokens as T
 from ._pxr import Gf, stage_modules
@@ -173,6 +174,8 @@ class _Reader:
         self.chain_links: list[Link] = []
         """Massless links between the joints a multi-axis D6 joint becomes."""
         self.link_names: set[str] = set()
+        self.warnings: list[str] = []
+        """What was repaired on the way in (inertias), for the model's warnings."""
 
     def error(self, message: str, element: str | None = None) -> DescriptionError:
         return DescriptionError(message, file=self.path, element=element)
@@ -254,7 +257,10 @@ class _Reader:
                 joints=tuple(joints),
                 materials=tuple(robot_materials),
                 source=str(self.path),
-                warnings=tuple(f"joint {why}: no URDF joint, left out" for why in self.left_out),
+                warnings=(
+                    *self.warnings,
+                    *(f"joint {why}: no URDF joint, left out" for why in self.left_out),
+                ),
             )
         except ModelError as err:
             more = ""
@@ -285,18 +291,27 @@ class _Reader:
             r = inv[:3, :3] @ quat_to_matrix(axes)
             tensor = r @ np.diag(diag) @ r.T
             c = inv @ np.array([*com, 1.0])
-            inertial = Inertial(
-                m,
-                Pose((float(c[0]), float(c[1]), float(c[2]))),
-                (
-                    float(tensor[0, 0]),
-                    float(tensor[0, 1]),
-                    float(tensor[0, 2]),
-                    float(tensor[1, 1]),
-                    float(tensor[1, 2]),
-                    float(tensor[2, 2]),
-                ),
+            six = (
+                float(tensor[0, 0]),
+                float(tensor[0, 1]),
+                float(tensor[0, 2]),
+                float(tensor[1, 1]),
+                float(tensor[1, 2]),
+                float(tensor[2, 2]),
             )
+            # the URDF reader's policy (docs/urdf_reader.md) on an authored tensor; an unauthored one
+            # (0, 0, 0) means "from the colliders" in UsdPhysics and stays as it is
+            check = check_inertia(m, six) if any(diag) else check_inertia(0.0, six)
+            if check.not_psd:
+                raise self.error(
+                    f"link {ld.name!r}: physics:diagonalInertia {diag} is not a physical inertia "
+                    "(a negative principal moment)",
+                    str(prim.GetPath()),
+                )
+            if check.repaired is not None:
+                self.warnings.append(f"link {ld.name!r}: inertia repaired: {check.reason}")
+                six = check.repaired
+            inertial = Inertial(m, Pose((float(c[0]), float(c[1]), float(c[2]))), six)
         return Link(ld.name, inertial, tuple(ld.visuals), tuple(ld.collisions))
 
     def owner(self, prim: Any, links: dict[str, _LinkData]) -> _LinkData | None:

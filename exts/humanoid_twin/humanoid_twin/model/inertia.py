@@ -1,4 +1,5 @@
-"""The inertia policy, in one place (see docs: "Inertia policy" in the URDF reader's page).
+"""The inertia policy, in one place, for every reader (URDF, other tools' USD; see docs: "Inertia
+policy" in the URDF reader's page).
 
 * Negative mass: error (the validate pass).
 * A tensor with a principal moment below ``-(NEGATIVE_TOLERANCE · max|moment| + ABSOLUTE_TOLERANCE)``:
