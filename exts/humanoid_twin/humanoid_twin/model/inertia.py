@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["FLOOR_PER_KG", "FLOOR_RELATIVE", "NEGATIVE_TOLERANCE", "InertiaCheck", "check_inertia"]
+__all__ = ["FLOOR_PER_KG", "FLOOR_RELATIVE", "NEGATIVE_TOLERANCE", "InertiaCheck", "check_inertia", "six"]
 
 Six = tuple[float, float, float, float, float, float]
 
@@ -78,13 +78,16 @@ def check_inertia(mass: float, inertia: Six) -> InertiaCheck:
         )
     if not reasons:
         return InertiaCheck(moments, False, None, "")
-    t = vecs @ np.diag(fixed) @ vecs.T
-    repaired: Six = (
-        float(t[0, 0]),
-        float(t[0, 1]),
-        float(t[0, 2]),
-        float(t[1, 1]),
-        float(t[1, 2]),
-        float(t[2, 2]),
+    return InertiaCheck(moments, False, six(vecs @ np.diag(fixed) @ vecs.T), " and ".join(reasons))
+
+
+def six(tensor: np.ndarray) -> Six:
+    """A symmetric 3×3 inertia tensor as URDF's ``(ixx, ixy, ixz, iyy, iyz, izz)``."""
+    return (
+        float(tensor[0, 0]),
+        float(tensor[0, 1]),
+        float(tensor[0, 2]),
+        float(tensor[1, 1]),
+        float(tensor[1, 2]),
+        float(tensor[2, 2]),
     )
-    return InertiaCheck(moments, False, repaired, " and ".join(reasons))

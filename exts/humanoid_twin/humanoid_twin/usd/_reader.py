@@ -42,7 +42,7 @@ from ..model import (
     Sphere,
     Visual,
 )
-from ..model.inertia import check_inertia
+from ..model.inertia import check_inertia, six
 from ..model.transforms import FloatArray, matrix_to_quat, quat_to_matrix
 from . import _tokens as T
 from ._pxr import Gf, stage_modules
@@ -291,17 +291,10 @@ class _Reader:
             r = inv[:3, :3] @ quat_to_matrix(axes)
             tensor = r @ np.diag(diag) @ r.T
             c = inv @ np.array([*com, 1.0])
-            six = (
-                float(tensor[0, 0]),
-                float(tensor[0, 1]),
-                float(tensor[0, 2]),
-                float(tensor[1, 1]),
-                float(tensor[1, 2]),
-                float(tensor[2, 2]),
-            )
+            values = six(tensor)
             # the URDF reader's policy (docs/urdf_reader.md) on an authored tensor; an unauthored one
             # (0, 0, 0) means "from the colliders" in UsdPhysics and stays as it is
-            check = check_inertia(m, six) if any(diag) else check_inertia(0.0, six)
+            check = check_inertia(m, values) if any(diag) else check_inertia(0.0, values)
             if check.not_psd:
                 raise self.error(
                     f"link {ld.name!r}: physics:diagonalInertia {diag} is not a physical inertia "
@@ -310,8 +303,8 @@ class _Reader:
                 )
             if check.repaired is not None:
                 self.warnings.append(f"link {ld.name!r}: inertia repaired: {check.reason}")
-                six = check.repaired
-            inertial = Inertial(m, Pose((float(c[0]), float(c[1]), float(c[2]))), six)
+                values = check.repaired
+            inertial = Inertial(m, Pose((float(c[0]), float(c[1]), float(c[2]))), values)
         return Link(ld.name, inertial, tuple(ld.visuals), tuple(ld.collisions))
 
     def owner(self, prim: Any, links: dict[str, _LinkData]) -> _LinkData | None:
