@@ -188,12 +188,12 @@ def test_sim_clock_runs_faster_than_real_time_and_drops_messages(
     walls = np.array([w for w, _ in listener.clocks])
     sims = np.array([s for _, s in listener.clocks])
     speed = np.polyfit(walls, sims, 1)[0]  # a fit, robust to a receive stall at either end
-    # faster than real time and never faster than asked; how close to 3× it gets is the machine's
-    # (3.0 ± 0.1 alone, 2.6 once in a loaded CI run)
+    # the /clock fit uses this test's receive times, which a loaded machine delays (2.6–2.7 in two CI
+    # runs whose joint-state stamps spanned exactly 6 s): only "clearly faster, never faster than asked"
     assert 2.0 < speed < 3.3
     stamps = np.array([_sec(m.header.stamp) for _, m in listener.states])
-    span = stamps[-1] - stamps[0]
-    assert span == pytest.approx(2.0 * speed, rel=0.1) and sims[0] < 60.0  # emulator time, not wall time
+    span = stamps[-1] - stamps[0]  # the robot's own 3×: 6 s of emulator time in the 2 s listened
+    assert span == pytest.approx(2.0 * 3.0, rel=0.1) and sims[0] < 60.0  # emulator time, not wall time
     assert np.all(np.diff(stamps) > 0)  # jitter never reorders
     assert np.diff(stamps).max() > 1.5 * 0.005  # holes where messages were dropped
     code, err = _stop(proc)
