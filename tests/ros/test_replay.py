@@ -172,7 +172,10 @@ def test_replay_of_another_robot_is_one_line_error_and_summary_has_no_wall_clock
         return subprocess.run(cmd, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
 
     r = cli("--config", str(session))
-    assert r.returncode == 1 and "the twin rejected all 200 joint states (unknown_name 200)" in r.stderr
+    assert (
+        r.returncode == 1
+        and "the twin rejected all 200 joint states it was given (unknown_name 200)" in r.stderr
+    )
     assert "not of robot 'arm'" in r.stderr and r.stderr.count("not applied") <= 1
     r = cli("--speed", "4", "--summary", str(tmp_path / "sum.json"))
     assert r.returncode == 0, r.stderr

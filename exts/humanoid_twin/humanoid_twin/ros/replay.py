@@ -231,7 +231,7 @@ class ReplaySource:
                     result.commands += 1
                 except Exception as err:  # a bad recorded command must not end the replay
                     if not bad_commands:
-                        first_bad = f"the first at {t - (t0 or t):.3f} s: {err}"
+                        first_bad = f"the first at {t - (t0 if t0 is not None else t):.3f} s: {err}"
                     bad_commands += 1
             elif m.topic == self.base_topic:
                 twin.update_base(base_state_from_odometry(deserialize_message(m.data, odom_cls)))
@@ -240,6 +240,13 @@ class ReplaySource:
             _log.warning("%s: %d recorded commands not applied (%s)", self.path, bad_commands, first_bad)
         if result.joint_states == 0 and not result.stopped:
             raise RecordingError(f"{self.path}: no joint states could be read on {self.joint_states_topic!r}")
+        if result.joint_states and not result.accepted:  # e.g. the recording of another robot
+            reasons = ", ".join(f"{k} {v}" for k, v in twin.metrics.rejected.items() if v)
+            raise RecordingError(
+                f"{self.path}: the twin rejected all {result.joint_states} joint states it was given "
+                f"({reasons}): the recording is not of robot {twin.model.name!r}; give the recorded robot "
+                "in the session TOML's [robot]"
+            )
         result.duration = 0.0 if t0 is None else last - t0
         result.wall_time = time.monotonic() - wall0
         return result

@@ -169,13 +169,6 @@ def _replay_until(
         )
     except RecordingError as err:
         raise ConfigError(f"cannot fork: {err}") from err
-    if result.joint_states > 0 and not math.isfinite(fresh.last_stamp):
-        reasons = ", ".join(f"{k} {v}" for k, v in fresh.metrics.rejected.items() if v) or "none"
-        raise ConfigError(
-            f"{source.recording}: the twin rejected all {result.joint_states} joint states up to "
-            f"{limit:g} s on {replay.joint_states_topic!r} (rejected: {reasons}); the recording does not "
-            f"fit robot {robot.name!r} (docs/twin.md lists the reasons)"
-        )
     if result.joint_states == 0:
         first_js = replay.first_seen[replay.joint_states_topic]  # the topic is there: it was required
         raise ConfigError(
