@@ -151,6 +151,12 @@ class Mesh:
     the file; not part of equality (the ``uri`` names it)."""
 
     @property
+    def source(self) -> str:
+        """What the mesh is read from: its file, or the ``file<prim>`` URI of a mesh held inside a USD
+        (a key for "the same mesh")."""
+        return str(self.path) if self.path is not None else self.uri
+
+    @property
     def stem(self) -> str:
         """A short name: the file's stem, or the prim's name of a mesh held inside a USD."""
         if self.path is not None:

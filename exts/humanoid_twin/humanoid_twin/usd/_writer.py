@@ -185,11 +185,6 @@ def joint_frame_rotation(joint: Joint) -> FloatArray:
 MeshLoader = Callable[[Path], Any]
 
 
-def _mesh_key(g: Mesh) -> str:
-    """The mesh's file, or for a mesh held inside a USD (no file) its ``file<prim>`` URI."""
-    return str(g.path) if g.path is not None else g.uri
-
-
 def _default_mesh_loader(path: Path) -> Any:
     from ..meshes import load_mesh
 
@@ -309,10 +304,10 @@ class _Writer:
                                 f"({g.uri!r}): read the robot with its package paths",
                                 file=self.model.source,
                             )
-                        inline.setdefault(_mesh_key(g), g.data)
+                        inline.setdefault(g.source, g.data)
                     else:
-                        paths.setdefault(str(g.path), g.path)
-                    self.mesh_stems.setdefault(_mesh_key(g), g.stem)
+                        paths.setdefault(g.source, g.path)
+                    self.mesh_stems.setdefault(g.source, g.stem)
         if len(paths) < 4:
             return {**{key: self.load(p) for key, p in paths.items()}, **inline}
         from concurrent.futures import ThreadPoolExecutor
@@ -538,7 +533,7 @@ class _Writer:
             _attr(spec, "extent", V.Float3Array, Vt.Vec3fArray([Gf.Vec3f(-r, -r, -zc), Gf.Vec3f(r, r, zc)]))
         elif isinstance(g, Mesh):
             spec = _prim(scope, name, "Mesh")
-            proto = self.meshes[_mesh_key(g)]
+            proto = self.meshes[g.source]
             spec.referenceList.Prepend(Sdf.Reference(proto.asset, Sdf.Path(proto.path)))
             _raw(spec, T.MESH_URI, V.String, g.uri)
             if g.path is not None:  # a mesh from inside a USD has only its triangles, written here

@@ -288,7 +288,7 @@ class _Builder:
                 f"mesh {geometry.uri!r} has no local file; MuJoCo needs the mesh file (read the robot "
                 "from its URDF, or resolve its package:// paths)"
             )
-        source = str(geometry.path) if geometry.path is not None else geometry.uri
+        source = geometry.source
         key = (source, geometry.scale)
         if key in self.mesh_names:
             return self.mesh_names[key]
