@@ -67,7 +67,7 @@ def test_whatif_forks_from_the_live_robot(tmp_path: Path, ros_domain: int, procs
     ask = [sys.executable, "-m", "humanoid_twin", "whatif", "shelf_reach", "--from", "live"]
     ask += ["--session-config", str(session)]
     alone = subprocess.run([*ask, "--wait", "2"], capture_output=True, text=True, timeout=120)
-    assert alone.returncode == 1 and "no joint states on 'joint_states' within 2 s" in alone.stderr
+    assert alone.returncode == 1 and "no joint states arrived on 'joint_states' within 2 s" in alone.stderr
     assert "Traceback" not in alone.stderr
     robot = [sys.executable, "-m", "humanoid_twin.emulator", "--duration", "120"]
     procs.procs.append(subprocess.Popen(robot, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))

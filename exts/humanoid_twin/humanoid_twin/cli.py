@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
     from .maintenance import MaintenanceReport
     from .ros.bridge import TwinBridge
+    from .ros.config import BridgeConfig
     from .scenarios import ScenarioResult
     from .session import Session
 
@@ -365,14 +366,9 @@ def run(
     record: Annotated[Path | None, typer.Option(help="Record the session to this .mcap file.")] = None,
 ) -> None:
     """Run the twin on a live ROS 2 robot: mirror joint_states, publish predictions and /diagnostics."""
-    from .session import ensure_local_ros, load_session_config, open_session
-
     with _errors():
-        cfg = load_session_config(config)
-        if cfg.bridge is None or cfg.bridge.ros.domain_id is None:
-            ensure_local_ros()
         stop = _stop_on_sigterm()  # before anything starts: a stop during start-up is honoured too
-        session = open_session(cfg, record=record)
+        session = _live_session(config, predictions=True, record=record)
         bridge = session.bridge
         bridge.start()
         console.print(
@@ -392,12 +388,7 @@ def run(
         if bridge.recording_path is not None:
             console.print(f"[green]recorded[/] {bridge.recording_path}")
         if bridge.status().joint_states == 0:
-            console.print(
-                f"[yellow]warning:[/] no joint states arrived on {bridge.config.topics.joint_states!r} "
-                f"(ROS_DOMAIN_ID={_ros_domain(bridge)}): start the robot on that domain, "
-                "or name its topic in --config [topics] joint_states",
-                highlight=False,
-            )
+            console.print(f"[yellow]warning:[/] {_no_robot(bridge, '--config')}", highlight=False)
 
 
 @app.command()
@@ -610,12 +601,7 @@ def whatif(
                 _fail(
                     "--wait applies to --from live only (a recording or the nominal state needs no wait)", 2
                 )
-            robot, topics = None, None
-            if session_config is not None:
-                from .session import load_robot, load_session_config
-
-                session = load_session_config(session_config)
-                robot, topics = load_robot(session.robot)[0], session.bridge
+            robot, _, topics = _recorded_session(session_config)
             with console.status(f"running {path.name}"):
                 result = run_scenario(path, source=from_, out_dir=out, robot=robot, topics=topics)
         console.print(f"[bold]{escape(result.question)}[/]")
@@ -648,12 +634,7 @@ def _whatif_live(path: Path, session_config: Path | None, out: Path | None, wait
             while bridge.status().joint_states < 10 and time.monotonic() < deadline and not stop.is_set():
                 stop.wait(0.05)
         if bridge.status().joint_states < 10:
-            _fail(
-                f"--from live: no joint states on {topic!r} within {wait:g} s "
-                f"(ROS_DOMAIN_ID={_ros_domain(bridge)}); "
-                "start the robot (or `humanoid-twin emulate`) on that domain, or name its topic in "
-                "--session-config [topics] joint_states"
-            )
+            _fail(f"--from live: {_no_robot(bridge, '--session-config', f' within {wait:g} s')}")
         with console.status(f"running {path.name} from the live state"):
             return run_scenario(path, source="live", twin=session.twin, out_dir=out)
     finally:
@@ -709,14 +690,9 @@ def maintenance(
         if walking and recording is not None:
             mcfg = load_maintenance_config(config).for_walking()
         if recording is not None:
-            from .session import load_robot, load_session_config
-
-            session = load_session_config(session_config) if session_config is not None else None
-            robot, options = load_robot(session.robot) if session and session.robot.urdf else (None, None)
+            robot, options, topics = _recorded_session(session_config)
             with console.status(f"analysing {recording}"):
-                report = analyze_recording(
-                    recording, mcfg, robot=robot, options=options, topics=session.bridge if session else None
-                )
+                report = analyze_recording(recording, mcfg, robot=robot, options=options, topics=topics)
         else:
             report = _live_maintenance(
                 config, session_config, duration, walking=walking, predictions=predictions
@@ -774,15 +750,37 @@ def _live_maintenance(
     return monitor.report()
 
 
-def _ros_domain(bridge: TwinBridge) -> str:
-    """The ROS domain the bridge joined: its config's, else the environment's, else ROS's default 0."""
+def _no_robot(bridge: TwinBridge, option: str, within: str = "") -> str:
+    """Where a bridge listened in vain (for how long: ``within``), and what to do (``option``: the CLI
+    option naming the session TOML)."""
     configured = bridge.config.ros.domain_id
-    return str(configured) if configured is not None else os.environ.get("ROS_DOMAIN_ID", "0")
+    domain = str(configured) if configured is not None else os.environ.get("ROS_DOMAIN_ID", "0")
+    return (
+        f"no joint states arrived on {bridge.config.topics.joint_states!r}{within} (ROS_DOMAIN_ID={domain}): "
+        f"start the robot (or `humanoid-twin emulate`) on that domain, or name its topic in {option} "
+        "[topics] joint_states"
+    )
 
 
-def _live_session(session_config: Path | None, *, predictions: bool = False) -> Session:
+def _recorded_session(
+    session_config: Path | None,
+) -> tuple[RobotModel | None, ImportOptions | None, BridgeConfig | None]:
+    """The robot (None: the bundled humanoid) and topics ``session_config`` gives for a recording."""
+    if session_config is None:
+        return None, None, None
+    from .session import load_robot, load_session_config
+
+    session = load_session_config(session_config)
+    robot, options = load_robot(session.robot) if session.robot.urdf else (None, None)
+    return robot, options, session.bridge
+
+
+def _live_session(
+    session_config: Path | None, *, predictions: bool = False, record: Path | None = None
+) -> Session:
     """The session (robot, twin, bridge) of ``session_config`` on the live ROS 2 graph (loopback unless the
-    config names a domain), not started; the twin's predictions off unless ``predictions``."""
+    config names a domain), not started, recording to ``record``; the twin's predictions off unless
+    ``predictions``."""
     import dataclasses
 
     from .ros.config import BridgeConfig
@@ -794,7 +792,7 @@ def _live_session(session_config: Path | None, *, predictions: bool = False) -> 
     if not predictions:
         quiet = (cfg.bridge or BridgeConfig()).with_overrides(rates={"prediction": 0.0})
         cfg = dataclasses.replace(cfg, bridge=quiet)
-    return open_session(cfg)
+    return open_session(cfg, record=record)
 
 
 @contextlib.contextmanager
