@@ -307,9 +307,8 @@ def config_from_dict(
                 f"{file}: [joints.{pattern!r}] matches no joint of the robot; joints are: "
                 f"{', '.join(joint_names)}"
             )
-        build_dataclass(
-            JointParams, {**base, **table}, f"joints.{pattern!r}", file
-        )  # errors name the pattern
+        # checked as written first, so that an error names the pattern, not a joint it matched
+        build_dataclass(JointParams, {**base, **table}, f"joints.{pattern!r}", file)
         for n in matches:
             merged.setdefault(n, dict(base)).update(table)
     joints = {n: build_dataclass(JointParams, table, f"joints.{n}", file) for n, table in merged.items()}

@@ -100,6 +100,7 @@ class _Shadow:
         self.qadr = np.array([self.names.qpos_adr[n] for n in joint_names], dtype=np.intp)
         self.vadr = np.array([self.names.qvel_adr[n] for n in joint_names], dtype=np.intp)
         self.act = np.array([self.names.actuator[n] for n in joint_names], dtype=np.intp)
+        self.flat_feet = FlatFeet(robot)
 
     def start(self, q: FloatArray) -> None:
         """Joints at ``q`` [rad], at rest; a floating base is placed with the feet flat (oriented as at
@@ -117,7 +118,7 @@ class _Shadow:
         if self.names.free_qpos_adr is not None:
             pose = {n: float(v) for n, v in zip(self.robot_joint_names, q, strict=True)}
             fk = forward_kinematics(self.robot, pose)
-            quat = FlatFeet(self.robot)(pose)
+            quat = self.flat_feet(pose)
             rot = quat_to_matrix(quat)
             feet: list[str] = [f for f in FEET if f in fk]
             low = min(float((rot @ fk[f][:3, 3])[2]) for f in (feet or list(fk)))
@@ -886,13 +887,10 @@ class HealthMonitor:
             created = now_iso()
             rise = self._rise()
             joints = []
-            unjudged = (
-                ""
-                if self._mu0 is not None
-                else (
-                    f"not judged: {stream_warning(self.samples, self.commands, self.off_path, judged=False)}"
-                )
-            )
+            unjudged = ""  # every joint's note when the baseline never finished
+            if self._mu0 is None:
+                why = stream_warning(self.samples, self.commands, self.off_path, judged=False)
+                unjudged = f"not judged: {why}"
             alarmed = self._any_alarm()
             for i, name in enumerate(self.joint_names):
                 p = self._params[i]

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .._toml import build_dataclass, check_tables, read_toml, wrong_value
+from ..control.walk import MAX_STAIRS
 from ..errors import ConfigError
 from ..model import RobotModel
 
@@ -167,8 +168,8 @@ class StairsConfig:
     """[m]"""
 
     def __post_init__(self) -> None:
-        if not 1 <= self.count <= 50:
-            raise ConfigError(f"count = {self.count!r} must be 1–50")
+        if not 1 <= self.count <= MAX_STAIRS:
+            raise ConfigError(f"count = {self.count!r} must be 1–{MAX_STAIRS}")
         for f in ("rise", "tread", "width"):
             _positive(f, getattr(self, f))
 

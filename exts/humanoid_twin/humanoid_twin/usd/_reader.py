@@ -222,13 +222,13 @@ class _Reader:
             if _get(prim, "urdf:" + T.J_TYPE) is not None:
                 joints.append(self.raw_joint(prim, "urdf:", drive=self.drive(prim, ours)))
             else:
-                joints += self.foreign_joint(prim, links, by_name)
+                joints += self.foreign_joint(prim, links)
         for ld in links.values():
             if _get(ld.prim, T.JOINT_PREFIX + T.J_TYPE) is not None:
                 joints.append(self.raw_joint(ld.prim, T.JOINT_PREFIX, drive=None))
         extra_links += self.chain_links
         if not ours:
-            frame_links, frame_joints = self.foreign_frames(robot, links, by_name, {j.name for j in joints})
+            frame_links, frame_joints = self.foreign_frames(robot, links, {j.name for j in joints})
             extra_links += frame_links
             joints += frame_joints
         if any(j.parent == "world" for j in joints) and "world" not in by_name:
@@ -509,9 +509,7 @@ class _Reader:
             dont_collapse=bool(g(T.J_DONT_COLLAPSE, False)),
         )
 
-    def foreign_joint(
-        self, prim: Any, links: dict[str, _LinkData], by_name: dict[str, _LinkData]
-    ) -> list[Joint]:
+    def foreign_joint(self, prim: Any, links: dict[str, _LinkData]) -> list[Joint]:
         """The joint(s) of one UsdPhysics joint prim (assets not written by humanoid_twin).
 
         A D6 joint (``PhysicsJoint``) free in one axis is a revolute, continuous or prismatic joint;
@@ -667,7 +665,7 @@ class _Reader:
         return joints
 
     def foreign_frames(
-        self, robot: Any, links: dict[str, _LinkData], by_name: dict[str, _LinkData], joint_names: set[str]
+        self, robot: Any, links: dict[str, _LinkData], joint_names: set[str]
     ) -> tuple[list[Link], list[Joint]]:
         """Frames another tool merged into plain Xforms (urdf-usd-converter's soles, hands, head).
 
@@ -675,8 +673,7 @@ class _Reader:
         references, not an instance): it becomes a massless link, named by ``urdf:name`` or the prim,
         on a fixed joint ``<link>_joint`` from the body or frame above it, at its pose (scale dropped).
         """
-        frames: dict[str, tuple[str, str]] = {}  # prim path → (link name, parent link name)
-        taken = self.link_names
+        frames: dict[str, str] = {}  # prim path → its link name
         out_links: list[Link] = []
         out_joints: list[Joint] = []
         for prim in Usd.PrimRange(robot):
@@ -685,16 +682,16 @@ class _Reader:
                 continue
             above = prim.GetParent()
             if str(above.GetPath()) in frames:
-                parent_name = frames[str(above.GetPath())][0]
+                parent_name = frames[str(above.GetPath())]
                 parent_world = _rigid(_np(self.cache.GetLocalToWorldTransform(above)))
             else:
                 owner = self.owner(prim, links)
                 if owner is None:
                     continue
                 parent_name, parent_world = owner.name, self.link_world(owner)
-            name = _unique(str(_get(prim, T.NAME) or prim.GetName()), taken)
+            name = _unique(str(_get(prim, T.NAME) or prim.GetName()), self.link_names)
             jname = _unique(f"{name}_joint", joint_names)
-            frames[path] = (name, parent_name)
+            frames[path] = name
             world = _rigid(_np(self.cache.GetLocalToWorldTransform(prim)))
             out_links.append(Link(name))
             out_joints.append(
