@@ -234,3 +234,64 @@ def test_whatif_wait_is_checked_and_only_for_live() -> None:
     assert r.returncode == 2 and "--wait applies to --from live only" in r.stderr
     r = cli("whatif", "shelf_reach", "--from", "live", "--wait", "nan")
     assert r.returncode == 2 and "--wait must be a number of seconds > 0, got nan" in r.stderr
+
+
+def _inertial(mass: float, z: float, i: float) -> str:
+    return (
+        f'<inertial><origin xyz="0 0 {z}"/><mass value="{mass}"/>'
+        f'<inertia ixx="{i}" ixy="0" ixz="0" iyy="{i}" iyz="0" izz="{i}"/></inertial>'
+    )
+
+
+def _leg(side: str, y: float) -> str:
+    return (
+        f'<link name="{side}_leg">{_inertial(1.0, -0.2, 0.01)}<collision><origin xyz="0 0 -0.2"/>'
+        '<geometry><box size="0.05 0.05 0.4"/></geometry></collision></link>'
+        f'<joint name="{side}_hip_joint" type="revolute"><parent link="body"/><child link="{side}_leg"/>'
+        f'<origin xyz="0 {y} -0.1"/><axis xyz="0 1 0"/>'
+        '<limit lower="-1" upper="1" effort="20" velocity="5"/></joint>'
+    )
+
+
+_TWO_LEGS = (
+    f'<robot name="two_legs"><link name="body">{_inertial(5.0, 0.0, 0.1)}'
+    '<collision><geometry><box size="0.2 0.3 0.2"/></geometry></collision></link>'
+    f"{_leg('left', 0.1)}{_leg('right', -0.1)}</robot>"
+)
+"""A robot other than the bundled humanoid, with joint names the shipped maintenance defaults lack."""
+
+
+def _two_legs_session(tmp_path: Path) -> tuple[Path, Path]:
+    """A session TOML for :data:`_TWO_LEGS` and a 2 s recording of its joint states (500 Hz, with effort)."""
+    pytest.importorskip("rclpy")
+    import numpy as np
+
+    from humanoid_twin.ros.convert import joint_state_to_msg
+    from humanoid_twin.ros.record import McapRecorder
+    from humanoid_twin.twin import JointState
+
+    (tmp_path / "two_legs.urdf").write_text(_TWO_LEGS)
+    session = tmp_path / "session.toml"
+    session.write_text('[robot]\nurdf = "two_legs.urdf"\n')
+    rec = tmp_path / "rec.mcap"
+    names = ("left_hip_joint", "right_hip_joint")
+    with McapRecorder(rec) as r:
+        r.add_topic("joint_states", "sensor_msgs/msg/JointState")
+        for i in range(1000):
+            t = i * 0.002
+            q = 0.2 * np.sin(2 * np.pi * t) * np.ones(2)
+            js = JointState(t, names, q, velocity=np.zeros(2), effort=np.ones(2))
+            r.write_message("joint_states", joint_state_to_msg(js), round(t * 1e9))
+    return session, rec
+
+
+def test_maintenance_of_another_robot_walking_resolves_its_config_for_that_robot(tmp_path: Path) -> None:
+    """--walking on a recording resolves the maintenance config for the recorded robot's joints
+    (it used to resolve it for the bundled humanoid's, so a config for the robot was refused)."""
+    session, rec = _two_legs_session(tmp_path)
+    maint = tmp_path / "maint.toml"
+    maint.write_text('[joints."*_hip_joint"]\ngear_ratio = 50\n')
+    args = ("maintenance", str(rec), "--config", str(maint), "--session-config", str(session))
+    r = cli(*args, "--walking", "--out", str(tmp_path / "m"))
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "m" / "maintenance_schedule.json").is_file()

@@ -679,18 +679,25 @@ def maintenance(
     ] = Path("out/maintenance"),
 ) -> None:
     """Joint health, wear, alarms and a maintenance schedule, from a recording or the live robot."""
-    from .maintenance import MaintenanceConfig, analyze_recording, load_maintenance_config, write_schedule
+    from .maintenance import (
+        MaintenanceConfig,
+        analyze_recording,
+        load_maintenance_config,
+        monitored_joints,
+        write_schedule,
+    )
 
     with _errors():
         if (recording is None) == (not live):
             _fail("give either a recording or --live", 2)
         if out.exists() and not out.is_dir():  # before minutes of analysis, not after
             _fail(f"--out {str(out)!r} is a file; give a folder for the schedule and report", 2)
-        mcfg: MaintenanceConfig | Path | None = config
-        if walking and recording is not None:
-            mcfg = load_maintenance_config(config).for_walking()
         if recording is not None:
             robot, options, topics = _recorded_session(session_config)
+            mcfg: MaintenanceConfig | Path | None = config
+            if walking:  # resolved for the recorded robot's joints (None: the bundled humanoid's)
+                names = monitored_joints(robot) if robot is not None else None
+                mcfg = load_maintenance_config(config, names).for_walking()
             with console.status(f"analysing {recording}"):
                 report = analyze_recording(recording, mcfg, robot=robot, options=options, topics=topics)
         else:
@@ -726,12 +733,12 @@ def _live_maintenance(
 ) -> MaintenanceReport:
     """Run a HealthMonitor on the live joint states (the bridge's twin) until Ctrl-C or duration;
     the twin's predictions are off unless ``predictions``. SIGTERM stops it like Ctrl-C."""
-    from .maintenance import HealthMonitor, load_maintenance_config
+    from .maintenance import HealthMonitor, load_maintenance_config, monitored_joints
 
     session = _live_session(session_config, predictions=predictions)
     mcfg = None
     if config is not None or walking:
-        mcfg = load_maintenance_config(config, session.twin.joint_names)
+        mcfg = load_maintenance_config(config, monitored_joints(session.model))
         mcfg = mcfg.for_walking() if walking else mcfg
     monitor = HealthMonitor(
         session.model, mcfg, options=session.options, timestep=session.twin.config.timestep

@@ -36,6 +36,7 @@ from ._life import inverse_gaussian_quantile as inverse_gaussian_quantile
 from ._monitor import HealthMonitor as HealthMonitor
 from ._monitor import analyze_recording as analyze_recording
 from ._monitor import build_schedule as build_schedule
+from ._monitor import monitored_joints as monitored_joints
 from ._monitor import planned_duty as planned_duty
 from ._report import Alarm as Alarm
 from ._report import JointHealth as JointHealth
@@ -72,6 +73,7 @@ __all__ = [
     "harmonic_drive_l50",
     "inverse_gaussian_quantile",
     "load_maintenance_config",
+    "monitored_joints",
     "planned_duty",
     "write_schedule",
 ]

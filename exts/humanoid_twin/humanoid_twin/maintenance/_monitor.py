@@ -77,7 +77,7 @@ from ._report import (
 if TYPE_CHECKING:
     from ..ros.config import BridgeConfig
 
-__all__ = ["HealthMonitor", "analyze_recording"]
+__all__ = ["HealthMonitor", "analyze_recording", "monitored_joints"]
 
 _log = logging.getLogger(__name__)
 
@@ -217,6 +217,12 @@ def _loop_mask(robot: RobotModel, names: tuple[str, ...], ends: tuple[str, str])
     return np.array([n in path for n in names], dtype=bool)
 
 
+def monitored_joints(robot: RobotModel) -> tuple[str, ...]:
+    """The joints a :class:`HealthMonitor` of ``robot`` watches, in its order: the actuated joints that
+    do not mimic another (the names a maintenance config is resolved for)."""
+    return tuple(j.name for j in robot.actuated_joints if j.mimic is None)
+
+
 class HealthMonitor:
     """Per-joint health from joint states and commands, fed live or from a recording.
 
@@ -242,8 +248,8 @@ class HealthMonitor:
         self.robot = robot if robot is not None else humanoid.load_humanoid()
         if options is None:
             options = humanoid.STANDING_OPTIONS if robot is None else ImportOptions()
-        actuated = [j for j in self.robot.actuated_joints if j.mimic is None]
-        names = tuple(j.name for j in actuated)
+        names = monitored_joints(self.robot)
+        actuated = [self.robot.joint(n) for n in names]
         if not isinstance(config, MaintenanceConfig):
             config = load_maintenance_config(config, names)
         else:
