@@ -295,3 +295,11 @@ def test_maintenance_of_another_robot_walking_resolves_its_config_for_that_robot
     r = cli(*args, "--walking", "--out", str(tmp_path / "m"))
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "m" / "maintenance_schedule.json").is_file()
+
+
+def test_maintenance_of_another_robot_without_its_config_says_what_to_do(tmp_path: Path) -> None:
+    session, rec = _two_legs_session(tmp_path)
+    r = cli("maintenance", str(rec), "--session-config", str(session), "--out", str(tmp_path / "m"))
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "shipped defaults are the bundled humanoid's: copy the file, put in your robot's joint" in r.stderr
+    assert "left_hip_joint" in r.stderr and not (tmp_path / "m").exists()

@@ -303,9 +303,17 @@ def config_from_dict(
             raise ConfigError(f"{file}: [joints.{pattern}] must be a table, got {table!r}")
         matches = [n for n in joint_names if fnmatch.fnmatchcase(n, pattern)]
         if not matches:
+            shipped = Path(file).resolve() == DEFAULT_CONFIG_PATH  # names the bundled humanoid's joints
             raise ConfigError(
-                f"{file}: [joints.{pattern!r}] matches no joint of the robot; joints are: "
-                f"{', '.join(joint_names)}"
+                f"{file}: [joints.{pattern!r}] matches no joint of the robot"
+                + (
+                    " (these shipped defaults are the bundled humanoid's: copy the file, put in your "
+                    "robot's joint names and datasheet values, and pass it as the maintenance config, "
+                    "--config)"
+                    if shipped
+                    else ""
+                )
+                + f"; joints are: {', '.join(joint_names)}"
             )
         # checked as written first, so that an error names the pattern, not a joint it matched
         build_dataclass(JointParams, {**base, **table}, f"joints.{pattern!r}", file)
