@@ -437,3 +437,24 @@ def test_a_ready_scenario_on_another_robot_says_what_to_do(tmp_path: Path) -> No
         in text
     )
     assert "link_39, … and 20 more (`humanoid-twin inspect` lists them)" in text and "link_45" not in text
+
+
+def test_stand_uses_the_robot_s_drives(tmp_path: Path, robot) -> None:  # type: ignore[no-untyped-def]
+    """A stand scenario runs the robot with its own drives — the session's ``[robot.options]``, or the
+    live twin's — not always the bundled humanoid's standing gains (a robot too soft to hold its pose
+    was reported standing)."""
+    from humanoid_twin.model import ImportOptions
+    from humanoid_twin.robots.humanoid import NOMINAL_POSE
+    from humanoid_twin.twin import DigitalTwin, JointState
+
+    scenario = _write(tmp_path, STAND.format(duration=2.0))
+    soft = ImportOptions(drive_stiffness=30.0, drive_damping=2.0, armature=0.05)
+    assert not run_scenario(scenario, robot=robot).baseline.fell
+    assert run_scenario(scenario, robot=robot, options=soft).baseline.fell
+    names = tuple(NOMINAL_POSE)
+    pose = np.array([NOMINAL_POSE[n] for n in names])
+    for options, falls in ((STANDING_OPTIONS, False), (soft, True)):
+        twin = DigitalTwin(robot, options=options)
+        assert twin.options is not None and twin.options.drive_stiffness == options.drive_stiffness
+        twin.update(JointState(1.0, names, pose, velocity=np.zeros(len(names))))
+        assert run_scenario(scenario, source="live", twin=twin).baseline.fell is falls

@@ -601,9 +601,11 @@ def whatif(
                 _fail(
                     "--wait applies to --from live only (a recording or the nominal state needs no wait)", 2
                 )
-            robot, _, topics = _recorded_session(session_config)
+            robot, options, topics = _recorded_session(session_config)
             with console.status(f"running {path.name}"):
-                result = run_scenario(path, source=from_, out_dir=out, robot=robot, topics=topics)
+                result = run_scenario(
+                    path, source=from_, out_dir=out, robot=robot, topics=topics, options=options
+                )
         console.print(f"[bold]{escape(result.question)}[/]")
         rows = result.rows()
         if rows:
@@ -772,13 +774,14 @@ def _no_robot(bridge: TwinBridge, option: str, within: str = "") -> str:
 def _recorded_session(
     session_config: Path | None,
 ) -> tuple[RobotModel | None, ImportOptions | None, BridgeConfig | None]:
-    """The robot (None: the bundled humanoid) and topics ``session_config`` gives for a recording."""
+    """The robot, its import options ([robot.options]) and the topics ``session_config`` gives for a
+    recording (None without one: the bundled humanoid, its standing options, the default topics)."""
     if session_config is None:
         return None, None, None
     from .session import load_robot, load_session_config
 
     session = load_session_config(session_config)
-    robot, options = load_robot(session.robot) if session.robot.urdf else (None, None)
+    robot, options = load_robot(session.robot)
     return robot, options, session.bridge
 
 

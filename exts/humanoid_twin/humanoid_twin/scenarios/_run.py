@@ -35,14 +35,17 @@ STAND_DURATION = 3.0
 """[s] default duration of a 'stand' scenario."""
 
 
-def _options(kind: str) -> tuple[ImportOptions, float]:
+def _options(kind: str, robot_options: ImportOptions | None) -> tuple[ImportOptions, float]:
+    """Import options and default step of a scenario ``kind``: the gait's for a walk (it was tuned with
+    them), else ``robot_options`` (the robot's drives, as the twin has them), else the bundled
+    humanoid's standing options."""
     if kind == "walk":
         from ..control.walk import WALK_OPTIONS, WALK_TIMESTEP
 
         return WALK_OPTIONS, WALK_TIMESTEP
     from ..robots.humanoid import STANDING_OPTIONS, STANDING_TIMESTEP
 
-    return STANDING_OPTIONS, STANDING_TIMESTEP
+    return robot_options or STANDING_OPTIONS, STANDING_TIMESTEP
 
 
 def _walk_start(plan: Any, joint_names: tuple[str, ...]) -> RobotState:
@@ -134,6 +137,7 @@ def run_scenario(
     robot: RobotModel | None = None,
     nthread: int | None = None,
     topics: BridgeConfig | None = None,
+    options: ImportOptions | None = None,
 ) -> ScenarioResult:
     """Run a what-if scenario: fork, run the baseline and every variant as one batch, measure, report.
 
@@ -149,6 +153,9 @@ def run_scenario(
         nthread: threads for the batch rollout (None: one per core).
         topics: where a recording source holds its joint states, commands and odometry (a session's
             bridge config, ``[topics]``); None: the bridge defaults.
+        options: import options of the robot (drive gains, armature: a session's ``[robot.options]``)
+            for stand and reach scenarios; None: the twin's when ``twin`` is given, else the bundled
+            humanoid's standing options. A walk uses the gait's ``WALK_OPTIONS``.
 
     Raises:
         ConfigError: a bad scenario file, unknown joint or link, impossible value, an unusable source or
@@ -160,6 +167,7 @@ def run_scenario(
     t0 = time.monotonic()
     if twin is not None:
         robot = twin.model
+        options = options or twin.options
     if robot is None:
         from ..robots.humanoid import load_humanoid
 
@@ -178,7 +186,7 @@ def run_scenario(
 
         out = check_out_dir(Path(out_dir))
     kind = cfg.info.kind
-    options, default_dt = _options(kind)
+    options, default_dt = _options(kind, options)
     dt = cfg.info.timestep or default_dt
     fork = fork_state(src, robot, options, dt, twin)
     variants = (Variant("baseline"), *cfg.variants)

@@ -109,12 +109,14 @@ class DigitalTwin:
     ) -> None:
         self._config = config or TwinConfig()
         cfg = self._config
+        self._options: ImportOptions | None = None
         if backend is None:
             import dataclasses
 
             from ..physics.mujoco import MujocoBackend
 
             opts = dataclasses.replace(options or ImportOptions(), fix_base=cfg.base == "fixed")
+            self._options = opts
             backend = MujocoBackend(
                 model, opts, timestep=cfg.timestep, floor=cfg.base == "floating", nthread=cfg.nthread
             )
@@ -171,6 +173,12 @@ class DigitalTwin:
     @property
     def model(self) -> RobotModel:
         return self._model
+
+    @property
+    def options(self) -> ImportOptions | None:
+        """The import options the twin built its backend with (drive gains, armature…); None when a
+        backend was given."""
+        return self._options
 
     @property
     def backend(self) -> Backend:
