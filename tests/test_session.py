@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -67,3 +68,36 @@ def test_robot_fix_base_fixes_the_twin_base_and_a_contradiction_is_an_error(tmp_
     p.write_text("[robot.options]\nfix_base = true\n[twin]\nbase = 'floating'\n")
     with pytest.raises(ConfigError, match=r"fix_base = true but \[twin\] base = 'floating'"):
         load_session_config(p)
+
+
+_CMEEL_SHARE = Path(sysconfig.get_paths()["purelib"]) / "cmeel.prefix" / "share"
+_G1 = _CMEEL_SHARE / "example-robot-data" / "robots" / "g1_description" / "urdf" / "g1_29dof_rev_1_0.urdf"
+
+
+@pytest.mark.skipif(not _G1.is_file(), reason="needs the example-robot-data package (Unitree G1 URDF)")
+def test_another_robot_s_default_drives_hold_it_still_at_rest(tmp_path: Path) -> None:
+    """A session without [robot.options] gives another robot the standing options too: with
+    ImportOptions() (armature 0, kd 100) the G1's light links chattered at rest in the twin (0.026 rad/s
+    RMS joint speed in the last second of a 3 s prediction, 2.2 cm of base drift)."""
+    import time
+
+    import numpy as np
+
+    from humanoid_twin.robots.humanoid import STANDING_OPTIONS
+    from humanoid_twin.session import load_robot
+    from humanoid_twin.twin import DigitalTwin, JointCommand, JointState
+
+    p = tmp_path / "g1.toml"
+    p.write_text(f'[robot]\nurdf = "{_G1}"\npackage_paths = ["{_CMEEL_SHARE}"]\n')
+    model, options = load_robot(load_session_config(p).robot)
+    assert options == STANDING_OPTIONS
+    twin = DigitalTwin(model, options=options)
+    names = twin.joint_names
+    zero = np.zeros(len(names))
+    now = time.time()
+    assert twin.update(JointState(now, names, zero, velocity=zero)).accepted
+    pred = twin.predict(JointCommand(now, names, zero), horizon=3.0)
+    last = np.asarray(pred.qd)[-500:]
+    assert float(np.sqrt(np.mean(last**2))) < 0.005
+    drift = np.asarray(pred.base_position)[-1, :2] - np.asarray(pred.base_position)[0, :2]
+    assert float(np.linalg.norm(drift)) < 0.01

@@ -231,7 +231,8 @@ class HealthMonitor:
     Args:
         robot: default the bundled humanoid.
         config: a :class:`MaintenanceConfig`, a TOML path, or None (the shipped defaults).
-        options: import options of the nominal model (default the humanoid's ``STANDING_OPTIONS``).
+        options: import options of the nominal model (default the humanoid's ``STANDING_OPTIONS``, for
+            any robot, as a session's).
         timestep: physics step of the shadow model [s].
     """
 
@@ -247,7 +248,7 @@ class HealthMonitor:
 
         self.robot = robot if robot is not None else humanoid.load_humanoid()
         if options is None:
-            options = humanoid.STANDING_OPTIONS if robot is None else ImportOptions()
+            options = humanoid.STANDING_OPTIONS
         names = monitored_joints(self.robot)
         actuated = [self.robot.joint(n) for n in names]
         if not isinstance(config, MaintenanceConfig):
