@@ -19,6 +19,7 @@ from humanoid_twin.maintenance import (
     write_schedule,
 )
 from humanoid_twin.maintenance._exercise import exercise_targets, run_exercise
+from humanoid_twin.maintenance._monitor import _Shadow
 from humanoid_twin.maintenance._report import REPORT_FILE, SCHEDULE_FILE
 
 FAULTY = "right_knee"
@@ -272,3 +273,36 @@ def test_walking_robot_with_odometry_keeps_the_shadow_on_it() -> None:
             assert not any(monitor._monitored[i] for i in hips)
             assert "model error moves its friction estimate" in monitor.report().joint("left_hip_pitch").note
     assert gaps[True] < 0.02 < gaps[False], gaps
+
+
+def test_the_shadow_lays_another_robot_s_named_soles_flat() -> None:
+    """A robot whose soles are not called left_foot/right_foot names them (a session's [twin] feet):
+    the shadow starts with them flat and the legs between them are the closed chain of double support
+    (without the names the chain was empty and the shadow started upright)."""
+    import dataclasses
+
+    from humanoid_twin.model.transforms import quat_to_matrix
+    from humanoid_twin.robots.humanoid import NOMINAL_POSE, load_humanoid
+
+    humanoid = load_humanoid()
+    rename = {"left_foot": "l_sole", "right_foot": "r_sole"}
+    other = humanoid.replace(
+        links=tuple(dataclasses.replace(lk, name=rename.get(lk.name, lk.name)) for lk in humanoid.links),
+        joints=tuple(dataclasses.replace(j, child=rename.get(j.child, j.child)) for j in humanoid.joints),
+    )
+    reference = HealthMonitor(humanoid)
+    unnamed = HealthMonitor(other)
+    named = HealthMonitor(other, feet=("l_sole", "r_sole"))
+    assert not unnamed._loop.any()
+    assert np.array_equal(named._loop, reference._loop) and named._loop.sum() == 12
+    pose = {**NOMINAL_POSE, "left_knee": 0.9, "right_knee": 0.9}  # pitches the pelvis
+    q = np.array([pose.get(n, 0.0) for n in named.joint_names])
+    tilts = []
+    for mon in (reference, named, unnamed):
+        shadow = _Shadow(mon.robot, mon.options, mon.joint_names, mon.timestep, mon.feet)
+        shadow.robot_joint_names = mon.joint_names
+        shadow.start(q)
+        a = shadow.names.free_qpos_adr
+        assert a is not None
+        tilts.append(float(quat_to_matrix(tuple(shadow.data.qpos[a + 3 : a + 7]))[2, 2]))
+    assert tilts[1] == pytest.approx(tilts[0], abs=1e-12) and tilts[1] < 0.999 and tilts[2] == 1.0

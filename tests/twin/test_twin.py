@@ -188,6 +188,39 @@ def test_assumed_base_puts_the_feet_flat():
     assert twin.backend.rest_height(q, base.quat) != pytest.approx(twin.backend.rest_height(q), abs=1e-3)
 
 
+def test_assumed_base_lays_another_robot_s_named_soles_flat():
+    """A robot whose soles are not called left_foot/right_foot names them in ``TwinConfig.feet``; its
+    assumed base is then laid flat like the humanoid's (it stayed upright: a G1 forked from a 0.5°
+    lean stood on its toes or heels, support margin −6.8 cm instead of +7.4 cm)."""
+    import dataclasses
+
+    model = humanoid_model()
+    rename = {"left_foot": "l_sole", "right_foot": "r_sole"}
+    other = model.replace(
+        links=tuple(dataclasses.replace(lk, name=rename.get(lk.name, lk.name)) for lk in model.links),
+        joints=tuple(dataclasses.replace(j, child=rename.get(j.child, j.child)) for j in model.joints),
+    )
+    twin = make_twin()
+    q = nominal(twin.joint_names)
+    q[[i for i, n in enumerate(twin.joint_names) if n.endswith("knee")]] += 0.3  # pitches the pelvis
+    twin.update(js(twin, 1.0, q))
+    flat = twin.get_state().base
+    assert flat is not None and abs(flat.quat[2]) > 0.04
+    upright = DigitalTwin(other, options=STANDING_OPTIONS, config=TwinConfig(nthread=0))
+    assert upright.base_mode == BASE_ASSUMED_UPRIGHT and "[twin] feet" in upright.base_mode
+    named = DigitalTwin(
+        other, options=STANDING_OPTIONS, config=TwinConfig(nthread=0, feet=("l_sole", "r_sole"))
+    )
+    assert named.base_mode == BASE_ASSUMED
+    named.update(js(named, 1.0, q))
+    base = named.get_state().base
+    assert base is not None and base.quat == pytest.approx(flat.quat, abs=1e-12)
+    with pytest.raises(ConfigError, match=r"twin feet: robot 'humanoid' has no link 'l_foot'.*r_sole"):
+        DigitalTwin(other, options=STANDING_OPTIONS, config=TwinConfig(feet=("l_foot", "r_sole")))
+    with pytest.raises(ConfigError, match="twin feet must be a non-empty list of link names"):
+        TwinConfig(feet=())
+
+
 def test_config_validation():
     with pytest.raises(ConfigError, match="stale_after"):
         TwinConfig(stale_after=0)

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from .ros.config import BridgeConfig
     from .scenarios import ScenarioResult
     from .session import Session
+    from .twin import TwinConfig
 
 app = typer.Typer(
     name="humanoid-twin",
@@ -601,7 +602,7 @@ def whatif(
                 _fail(
                     "--wait applies to --from live only (a recording or the nominal state needs no wait)", 2
                 )
-            robot, options, topics = _recorded_session(session_config)
+            robot, options, topics, _ = _recorded_session(session_config)
             with console.status(f"running {path.name}"):
                 result = run_scenario(
                     path, source=from_, out_dir=out, robot=robot, topics=topics, options=options
@@ -695,13 +696,15 @@ def maintenance(
         if out.exists() and not out.is_dir():  # before minutes of analysis, not after
             _fail(f"--out {str(out)!r} is a file; give a folder for the schedule and report", 2)
         if recording is not None:
-            robot, options, topics = _recorded_session(session_config)
+            robot, options, topics, twin_config = _recorded_session(session_config)
             mcfg: MaintenanceConfig | Path | None = config
             if walking:  # resolved for the recorded robot's joints (None: the bundled humanoid's)
                 names = monitored_joints(robot) if robot is not None else None
                 mcfg = load_maintenance_config(config, names).for_walking()
             with console.status(f"analysing {recording}"):
-                report = analyze_recording(recording, mcfg, robot=robot, options=options, topics=topics)
+                report = analyze_recording(
+                    recording, mcfg, robot=robot, options=options, topics=topics, feet=twin_config.feet
+                )
         else:
             report = _live_maintenance(
                 config, session_config, duration, walking=walking, predictions=predictions
@@ -743,7 +746,11 @@ def _live_maintenance(
         mcfg = load_maintenance_config(config, monitored_joints(session.model))
         mcfg = mcfg.for_walking() if walking else mcfg
     monitor = HealthMonitor(
-        session.model, mcfg, options=session.options, timestep=session.twin.config.timestep
+        session.model,
+        mcfg,
+        options=session.options,
+        timestep=session.twin.config.timestep,
+        feet=session.twin.config.feet,
     )
     bridge = session.bridge
     bridge.add_listener(monitor)
@@ -773,16 +780,19 @@ def _no_robot(bridge: TwinBridge, option: str, within: str = "") -> str:
 
 def _recorded_session(
     session_config: Path | None,
-) -> tuple[RobotModel | None, ImportOptions | None, BridgeConfig | None]:
-    """The robot, its import options ([robot.options]) and the topics ``session_config`` gives for a
-    recording (None without one: the bundled humanoid, its standing options, the default topics)."""
+) -> tuple[RobotModel | None, ImportOptions | None, BridgeConfig | None, TwinConfig]:
+    """The robot, its import options ([robot.options]), the topics and the twin settings (its foot
+    frames) ``session_config`` gives for a recording (without one: the bundled humanoid, its standing
+    options, the default topics and twin)."""
+    from .twin import TwinConfig
+
     if session_config is None:
-        return None, None, None
+        return None, None, None, TwinConfig()
     from .session import load_robot, load_session_config
 
     session = load_session_config(session_config)
     robot, options = load_robot(session.robot)
-    return robot, options, session.bridge
+    return robot, options, session.bridge, session.twin
 
 
 def _live_session(

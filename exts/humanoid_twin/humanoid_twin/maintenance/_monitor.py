@@ -39,7 +39,7 @@ import math
 import threading
 import warnings
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -86,7 +86,12 @@ class _Shadow:
     """The nominal model driven by the commands (MuJoCo, open loop)."""
 
     def __init__(
-        self, robot: RobotModel, options: ImportOptions, joint_names: tuple[str, ...], timestep: float
+        self,
+        robot: RobotModel,
+        options: ImportOptions,
+        joint_names: tuple[str, ...],
+        timestep: float,
+        feet: tuple[str, ...] = FEET,
     ) -> None:
         from ..physics.mujoco import MujocoNames, build_model
         from ..physics.mujoco._builder import import_mujoco
@@ -100,12 +105,13 @@ class _Shadow:
         self.qadr = np.array([self.names.qpos_adr[n] for n in joint_names], dtype=np.intp)
         self.vadr = np.array([self.names.qvel_adr[n] for n in joint_names], dtype=np.intp)
         self.act = np.array([self.names.actuator[n] for n in joint_names], dtype=np.intp)
-        self.flat_feet = FlatFeet(robot)
+        self.feet = feet
+        self.flat_feet = FlatFeet(robot, feet)
 
     def start(self, q: FloatArray) -> None:
         """Joints at ``q`` [rad], at rest; a floating base is placed with the feet flat (oriented as at
         the zero pose with the base upright), 2 mm above the floor (the base upright when the robot
-        has no ``left_foot``/``right_foot`` frames).
+        has no ``feet`` frames).
 
         Flat feet matter when the monitor starts during a motion: in the routine's squat the pelvis
         pitches by ≈ 2°, and a shadow started upright lands on its toes or heels and settles into a
@@ -120,7 +126,7 @@ class _Shadow:
             fk = forward_kinematics(self.robot, pose)
             quat = self.flat_feet(pose)
             rot = quat_to_matrix(quat)
-            feet: list[str] = [f for f in FEET if f in fk]
+            feet: list[str] = [f for f in self.feet if f in fk]
             low = min(float((rot @ fk[f][:3, 3])[2]) for f in (feet or list(fk)))
             a = self.names.free_qpos_adr
             d.qpos[a : a + 3] = [0.0, 0.0, -low + 0.002]
@@ -198,8 +204,8 @@ is done): the start of its motion, and its transient, stay out of the baseline."
 _MAX_QUEUED = 4096
 
 
-def _loop_mask(robot: RobotModel, names: tuple[str, ...], ends: tuple[str, str]) -> NDArray[np.bool_]:
-    """Joints on the kinematic path between two links (none if a link is missing)."""
+def _loop_mask(robot: RobotModel, names: tuple[str, ...], ends: tuple[str, ...]) -> NDArray[np.bool_]:
+    """Joints on the kinematic path between the first two links (none if a link is missing)."""
 
     def chain(link: str) -> list[str]:
         out = []
@@ -211,7 +217,7 @@ def _loop_mask(robot: RobotModel, names: tuple[str, ...], ends: tuple[str, str])
 
     try:
         a, b = chain(ends[0]), chain(ends[1])
-    except (KeyError, ValueError, TwinError):
+    except (IndexError, KeyError, ValueError, TwinError):
         return np.zeros(len(names), dtype=bool)
     path = set(a) ^ set(b)
     return np.array([n in path for n in names], dtype=bool)
@@ -234,6 +240,8 @@ class HealthMonitor:
         options: import options of the nominal model (default the humanoid's ``STANDING_OPTIONS``, for
             any robot, as a session's).
         timestep: physics step of the shadow model [s].
+        feet: the robot's sole links (a session's ``[twin] feet``): the shadow starts with them flat,
+            and the joints between them form the closed chain of double support.
     """
 
     def __init__(
@@ -243,6 +251,7 @@ class HealthMonitor:
         *,
         options: ImportOptions | None = None,
         timestep: float = 0.002,
+        feet: Sequence[str] = FEET,
     ) -> None:
         from ..robots import humanoid
 
@@ -285,7 +294,8 @@ class HealthMonitor:
             ],
             dtype=float,
         )
-        self._loop = _loop_mask(self.robot, names, ("left_foot", "right_foot"))
+        self.feet: tuple[str, ...] = tuple(feet)
+        self._loop = _loop_mask(self.robot, names, self.feet)
         """Joints of the closed chain feet–floor–feet (double support), where friction cross-talks."""
         self._kload = arr("friction_load_coeff")
         self._ktemp = arr("friction_temperature_coeff")
@@ -520,7 +530,7 @@ class HealthMonitor:
             self.rejected += 1
             return
         if self._shadow is None:
-            self._shadow = _Shadow(self.robot, self.options, self.joint_names, self.timestep)
+            self._shadow = _Shadow(self.robot, self.options, self.joint_names, self.timestep, self.feet)
             self._shadow.robot_joint_names = self.joint_names
             self._shadow.start(q)
             self._t0, self._last, self._q = t, t, q
@@ -1054,11 +1064,13 @@ def analyze_recording(
     options: ImportOptions | None = None,
     planned: LoadCollective | None = None,
     topics: BridgeConfig | None = None,
+    feet: Sequence[str] = FEET,
 ) -> MaintenanceReport:
     """Replay a recording (MCAP or rosbag2) through a :class:`HealthMonitor`; returns its report.
 
     ``topics``: the session's bridge config, whose ``[topics]`` say where joint states, commands,
     servo targets and base odometry were recorded (default: the bridge defaults, no odometry).
+    ``feet``: the robot's sole links (a session's ``[twin] feet``).
 
     Raises:
         MaintenanceError: the recording has no joint states (or none with effort).
@@ -1067,7 +1079,7 @@ def analyze_recording(
     from ..ros.record import RecordingError
     from ..ros.replay import ReplaySource
 
-    monitor = HealthMonitor(robot, config, options=options)
+    monitor = HealthMonitor(robot, config, options=options, feet=feet)
     try:
         source = ReplaySource(path, topics)
     except RecordingError as err:
@@ -1121,7 +1133,7 @@ def planned_duty(
     :meth:`LoadCollective.scaled` (e.g. ``× hours·3600/duration``) for N hours of that work.
     """
     mon = HealthMonitor(robot, options=options)
-    sh = _Shadow(mon.robot, mon.options, mon.joint_names, mon.timestep)
+    sh = _Shadow(mon.robot, mon.options, mon.joint_names, mon.timestep, mon.feet)
     sh.robot_joint_names = mon.joint_names
     first: Mapping[str, float] = commands(0.0)
     q0 = np.array([first.get(n, 0.0) for n in mon.joint_names])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -78,8 +78,10 @@ def _quat_in_root(chain: tuple[Joint, ...], q: Mapping[str, float]) -> QuatWXYZ:
 
 
 class FlatFeet:
-    """The base orientation that puts a robot's :data:`FEET` back to their orientation at the zero
-    pose with the base upright — feet flat on a level floor when they are flat at the zero pose.
+    """The base orientation that puts a robot's ``feet`` (default :data:`FEET`; another robot names its
+    sole links, e.g. a G1's ``left_ankle_roll_link``/``right_ankle_roll_link``) back to their
+    orientation at the zero pose with the base upright — feet flat on a level floor when they are flat
+    at the zero pose.
 
     With joints at ``q`` the soles may be tilted relative to the base (a squat pitches the pelvis); a
     base placed upright then stands on its toes or heels. ``FlatFeet(model)(q)`` is that base rotation
@@ -90,8 +92,8 @@ class FlatFeet:
     without odometry places its base with it at every state it hands out (≈ 0.02 ms).
     """
 
-    def __init__(self, model: RobotModel) -> None:
-        self._chains = [_chain(model, f) for f in FEET if model.has_link(f)]
+    def __init__(self, model: RobotModel, feet: Sequence[str] = FEET) -> None:
+        self._chains = [_chain(model, f) for f in feet if model.has_link(f)]
         self._zero = [_quat_in_root(c, {}) for c in self._chains]
 
     @property

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..errors import ConfigError, TwinError
 from ..model import ImportOptions, RobotModel
+from ..model.kinematics import FEET
 from ..twin import BaseState, RobotState
 from ..twin._types import frozen_array
 from ._config import Changes, ScenarioConfig, TerrainConfig, WalkConfig
@@ -108,8 +109,10 @@ def fork_state(
     options: ImportOptions,
     timestep: float,
     twin: DigitalTwin | None,
+    feet: tuple[str, ...] = FEET,
 ) -> RobotState:
-    """The state the scenario starts from (stamp reset to 0).
+    """The state the scenario starts from (stamp reset to 0). A recording is replayed into a fresh
+    twin whose assumed base lays ``feet`` (the scenario's ``[measures] feet``) flat.
 
     Raises:
         ConfigError: 'live' without a twin; the recording lacks the needed topics or ends before ``time``.
@@ -123,7 +126,7 @@ def fork_state(
             )
         state = twin.get_state()
     else:
-        state = _replay_until(source, robot, options, twin)
+        state = _replay_until(source, robot, options, twin, feet)
     return RobotState(0.0, state.joint_names, state.q, state.qd, _restamp(state.base), state.targets)
 
 
@@ -134,7 +137,11 @@ def _restamp(base: BaseState | None) -> BaseState | None:
 
 
 def _replay_until(
-    source: Source, robot: RobotModel, options: ImportOptions, twin: DigitalTwin | None
+    source: Source,
+    robot: RobotModel,
+    options: ImportOptions,
+    twin: DigitalTwin | None,
+    feet: tuple[str, ...],
 ) -> RobotState:
     assert source.recording is not None and source.time is not None
     try:
@@ -144,7 +151,7 @@ def _replay_until(
         raise ConfigError(f"forking from a recording needs the ROS extra: {err}") from err
     from ..twin import DigitalTwin, TwinConfig
 
-    config = twin.config if twin is not None else TwinConfig()
+    config = twin.config if twin is not None else TwinConfig(feet=feet)
     fresh = DigitalTwin(robot, options=options, config=config)
     try:
         replay = ReplaySource(source.recording, source.topics)

@@ -188,7 +188,7 @@ def run_scenario(
     kind = cfg.info.kind
     options, default_dt = _options(kind, options)
     dt = cfg.info.timestep or default_dt
-    fork = fork_state(src, robot, options, dt, twin)
+    fork = fork_state(src, robot, options, dt, twin, cfg.measures.feet)
     variants = (Variant("baseline"), *cfg.variants)
     nominal = build_model(robot, options, timestep=dt)
     nominal_names = MujocoNames.of(robot, nominal, options)

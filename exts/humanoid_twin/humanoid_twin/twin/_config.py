@@ -7,6 +7,7 @@ from typing import Literal
 
 from .._toml import check_number
 from ..errors import ConfigError
+from ..model.kinematics import FEET
 
 __all__ = ["BaseAssumption", "TwinConfig"]
 
@@ -22,7 +23,7 @@ class TwinConfig:
     base: BaseAssumption = "floating"
     """'floating' (default): the root is free; it is mirrored from :class:`BaseState` (odometry/IMU)
     when the robot reports it, and until then assumed at rest on flat ground at z = 0: turned so the
-    ``left_foot``/``right_foot`` soles are flat (as at the zero pose; upright without those frames),
+    ``feet`` soles are flat (as at the zero pose; upright without those frames),
     its height chosen so the lowest collider touches the ground at the current joint positions.
     'fixed': the root is welded to the world (no ground contact, no base motion); base states are
     ignored (counted as ``base_ignored``)."""
@@ -56,6 +57,12 @@ class TwinConfig:
     True: such entries are dropped (counted in ``unknown_entries``) and the rest applied."""
     nthread: int | None = None
     """Threads for batch predictions; None: one per CPU core."""
+    feet: tuple[str, ...] = FEET
+    """The robot's sole frames (links), which an assumed base lays flat (see ``base``); default
+    ``("left_foot", "right_foot")``, the bundled humanoid's. Another robot names its own (a G1:
+    ``["left_ankle_roll_link", "right_ankle_roll_link"]``); without them its assumed base stays
+    upright, and a 0.5° lean of the real robot put the G1's forks on its toes or heels. Names the
+    robot lacks are an error, unless they are the default."""
 
     def __post_init__(self) -> None:
         for name in ("timestep", "stale_after", "max_clock_jump", "error_window", "window"):
@@ -78,5 +85,11 @@ class TwinConfig:
             raise ConfigError(
                 f"twin max_tracked_predictions must be an integer ≥ 0, got {self.max_tracked_predictions!r}"
             )
+        if (
+            not isinstance(self.feet, tuple)
+            or not self.feet
+            or not all(isinstance(f, str) and f for f in self.feet)
+        ):
+            raise ConfigError(f"twin feet must be a non-empty list of link names, got {self.feet!r}")
         if self.nthread is not None and not (isinstance(self.nthread, int) and self.nthread >= 0):
             raise ConfigError(f"twin nthread must be an integer ≥ 0 or None, got {self.nthread!r}")

@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 
 from ..errors import ConfigError, PhysicsError
 from ..model import ImportOptions, RobotModel
-from ..model.kinematics import FlatFeet
+from ..model.kinematics import FEET, FlatFeet
 from ..model.transforms import FloatArray
 from ._config import TwinConfig
 from ._metrics import MetricsCollector, RejectReason, TwinMetrics
@@ -40,8 +40,8 @@ _log = logging.getLogger(__name__)
 BASE_MIRRORED = "floating, mirrored from odometry"
 BASE_ASSUMED = "floating, assumed at rest on flat ground with the feet flat (no odometry yet)"
 BASE_ASSUMED_UPRIGHT = (
-    "floating, assumed at rest on flat ground and upright (no left_foot/right_foot frames to lay flat; "
-    "no odometry yet)"
+    "floating, assumed at rest on flat ground and upright (no foot frames to lay flat: name the robot's "
+    "sole links in [twin] feet; no odometry yet)"
 )
 BASE_FIXED = "fixed: root welded to the world (no base motion, no ground contact)"
 
@@ -94,7 +94,8 @@ class DigitalTwin:
             (see there); default ``time.time``.
 
     Raises:
-        ConfigError: ``config.base`` disagrees with the given backend.
+        ConfigError: ``config.base`` disagrees with the given backend; ``config.feet`` names a link
+            the robot lacks.
         DependencyError, PhysicsError: the default backend cannot be built.
     """
 
@@ -132,8 +133,16 @@ class DigitalTwin:
                     f"twin base is {cfg.base!r} but the backend's base is "
                     f"{'floating' if backend.floating_base else 'fixed'}; set TwinConfig(base=...) to match"
                 )
+        missing = [f for f in cfg.feet if not model.has_link(f)]
+        if missing and cfg.feet != FEET:  # the default may be absent: the base then stays upright
+            parents = {j.parent for j in model.joints}
+            leaves = [lk.name for lk in model.links if lk.name not in parents]
+            raise ConfigError(
+                f"twin feet: robot {model.name!r} has no link {missing[0]!r}; name its sole links "
+                f"(its end links: {', '.join(leaves)})"
+            )
         self._model = model
-        self._flat_feet = FlatFeet(model)  # places an assumed base (no odometry) with its feet flat
+        self._flat_feet = FlatFeet(model, cfg.feet)  # places an assumed base (no odometry) with its feet flat
         self._backend: Backend = backend
         self._clock = clock or time.time
         self._lock = threading.RLock()
@@ -442,7 +451,7 @@ class DigitalTwin:
 
     def _assumed_base(self) -> BaseState:
         """At rest on the floor with the feet flat (the base turned so the soles are oriented as at the
-        zero pose; upright for a robot without ``left_foot``/``right_foot`` frames): a base placed
+        zero pose; upright for a robot without its ``TwinConfig.feet`` frames): a base placed
         upright over bent legs would start a prediction on its toes or heels."""
         stamp = self._stamp if math.isfinite(self._stamp) else 0.0
         quat = self._flat_feet(dict(zip(self._names, self._q.tolist(), strict=True)))
