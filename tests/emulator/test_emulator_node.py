@@ -243,3 +243,26 @@ def test_run_emulator_in_process_stops_on_the_event_and_publishes_odometry(liste
     odom = odometry[-1]
     assert 0.8 < odom.pose.pose.position.z < 0.9  # the pelvis of the standing humanoid
     assert odom.pose.pose.orientation.w == pytest.approx(1.0, abs=0.01)
+
+
+def test_exercise_on_a_robot_without_the_routine_s_joints_is_refused() -> None:
+    """The exercise routine names the bundled humanoid's joints: on another robot it used to run
+    with every target skipped, a robot standing still that looked like one exercising."""
+    import dataclasses
+
+    from humanoid_twin.emulator import EmulatedRobot, EmulatorConfig, run_emulator
+    from humanoid_twin.errors import ConfigError
+    from humanoid_twin.robots.humanoid import load_humanoid
+
+    humanoid = load_humanoid()
+    other = humanoid.replace(
+        joints=tuple(
+            dataclasses.replace(j, name="knee_l") if j.name == "left_knee" else j for j in humanoid.joints
+        )
+    )
+    config = EmulatorConfig(motion="exercise")
+    robot = EmulatedRobot(config, robot=other, pose={})
+    with pytest.raises(
+        ConfigError, match=r"motion 'exercise' is the bundled humanoid's routine; .*'left_knee'"
+    ):
+        run_emulator(config, duration=0.1, robot=robot)

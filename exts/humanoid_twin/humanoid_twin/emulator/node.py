@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import DependencyError, TwinError
+from ..errors import ConfigError, DependencyError, TwinError
 from ..twin._types import JointState
 from .config import EmulatorConfig
 from .plant import EmulatedRobot, random_streams
@@ -107,7 +107,8 @@ def run_emulator(
     Raises:
         DependencyError: rclpy or the message packages are missing (``nav_msgs`` when
             ``publish_base`` is on).
-        ConfigError: bad names in the config, or the truth file cannot be written.
+        ConfigError: bad names in the config, the truth file cannot be written, or ``robot`` lacks
+            the joints of the exercise routine (the bundled humanoid's).
         TwinError: the simulation diverged.
     """
     if duration is not None and not duration > 0:
@@ -129,6 +130,15 @@ def run_emulator(
 
         motion = exercise_motion()
     robot = robot if robot is not None else EmulatedRobot(config)
+    if config.motion == "exercise" and motion is not None:  # the humanoid's joints: never silently stand
+        names, _ = motion(0.0)
+        lacking = [n for n in names if n not in robot.joint_names]
+        if lacking:
+            raise ConfigError(
+                f"motion {config.motion!r} is the bundled humanoid's routine; robot {robot.robot.name!r} "
+                f"lacks its joint {lacking[0]!r} (and {len(lacking) - 1} more): use motion = 'stand' and "
+                "drive it through joint_command"
+            )
 
     os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
     context = rclpy.Context()
