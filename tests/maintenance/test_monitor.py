@@ -333,3 +333,32 @@ def test_a_healthy_robot_monitored_briefly_has_nothing_due() -> None:
     report = monitor.report()
     assert report.judged and not report.alarms
     assert [item.reason for item in report.schedule if "friction rising" in item.reason] == []
+
+
+def test_a_recording_with_servo_targets_feeds_them_alone_to_the_shadow(tmp_path: Path) -> None:
+    """The servo targets are what the servos applied, the commands sent on joint_command included:
+    a recording of both fed two command streams to the shadow, and every sample fell off its path."""
+    pytest.importorskip("rclpy")
+    from humanoid_twin.maintenance import analyze_recording
+    from humanoid_twin.robots.humanoid import JOINT_NAMES, NOMINAL_POSE
+    from humanoid_twin.ros.convert import joint_state_to_msg
+    from humanoid_twin.ros.record import McapRecorder
+    from humanoid_twin.twin import JointState
+
+    names = tuple(JOINT_NAMES)
+    pose = np.array([NOMINAL_POSE.get(n, 0.0) for n in names])
+    zero = np.zeros(len(names))
+    f = tmp_path / "rec.mcap"
+    with McapRecorder(f) as rec:
+        for topic in ("joint_states", "joint_targets", "joint_command"):
+            rec.add_topic(topic, "sensor_msgs/msg/JointState")
+        for k in range(1000):  # 2 s at 500 Hz; a controller commands the elbows at 50 Hz, sent 10 ms early
+            t = 0.002 * k
+            ns = round(t * 1e9)
+            rec.write_message("joint_targets", joint_state_to_msg(JointState(t, names, pose)), ns)
+            rec.write_message("joint_states", joint_state_to_msg(JointState(t, names, pose, zero, zero)), ns)
+            if k % 10 == 0:
+                cmd = JointState(t + 0.01, ("left_elbow",), np.array([pose[names.index("left_elbow")]]))
+                rec.write_message("joint_command", joint_state_to_msg(cmd), ns)
+    report = analyze_recording(f)
+    assert report.commands == 1000 and report.off_path == 0

@@ -1090,6 +1090,11 @@ def analyze_recording(
         source = ReplaySource(path, topics)
     except RecordingError as err:
         raise MaintenanceError(str(err)) from err
+    if source.targets_topic is not None:
+        # the servo targets are what the servos applied, recorded commands included: fed the commands
+        # too (a teleop or controller publishing on joint_command), the shadow ran two command streams
+        # for the same servos and every sample of a G1 session fell off its path
+        source.command_topic = None
 
     class _Feed:  # the part of DigitalTwin that ReplaySource.run uses
         class _Ok:
