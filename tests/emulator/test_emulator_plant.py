@@ -286,3 +286,34 @@ def test_truth_file_errors_are_config_errors(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read the truth file"):
         Truth.read(tmp_path / "missing.json")
     assert dataclasses.is_dataclass(Truth)
+
+
+def test_another_robot_starts_in_its_limits_on_the_floor(robot_model) -> None:  # type: ignore[no-untyped-def]
+    """A robot with other joint names and no left_foot/right_foot frames (as a G1, which
+    `humanoid-twin emulate --session-config` emulates) starts at its zero pose moved into its limits,
+    upright with its lowest collider just above the floor, and stands there; it needed an explicit
+    pose and base height (the default pose named the humanoid's joints)."""
+    renamed = {"left_foot": "l_sole", "right_foot": "r_sole"}
+    other = robot_model.replace(
+        links=tuple(dataclasses.replace(lk, name=renamed.get(lk.name, lk.name)) for lk in robot_model.links),
+        joints=tuple(
+            dataclasses.replace(
+                j,
+                name=f"j_{j.name}" if j.type.is_actuated_1dof else j.name,
+                child=renamed.get(j.child, j.child),
+            )
+            for j in robot_model.joints
+        ),
+    )
+    robot = EmulatedRobot(EmulatorConfig(), robot=other)
+    limits = {j.name: (j.lower, j.upper) for j in other.actuated_joints}
+    assert set(robot.pose) == set(limits)
+    for name, q in robot.pose.items():
+        lower, upper = limits[name]
+        assert q == min(max(0.0, lower if lower is not None else q), upper if upper is not None else q)
+    start = robot.base_state()
+    assert start.quat == (1.0, 0.0, 0.0, 0.0)
+    robot.advance_to(1.0)
+    end = robot.base_state()
+    assert abs(end.position[2] - start.position[2]) < 0.01  # neither dropped nor pushed out of the floor
+    assert end.quat[0] > math.cos(math.radians(2.0) / 2)  # upright within 2°

@@ -506,12 +506,20 @@ def emulate(
     exercise: Annotated[
         bool, typer.Option("--exercise", help="Run the maintenance diagnostic routine (feet planted).")
     ] = False,
+    session_config: Annotated[
+        Path | None,
+        typer.Option(
+            "--session-config",
+            help="Session TOML whose [robot] (URDF, options) is emulated (default: the bundled humanoid).",
+        ),
+    ] = None,
 ) -> None:
-    """Run the robot emulator: the humanoid in MuJoCo with hidden offsets, noise, latency and faults."""
+    """Run the robot emulator: the humanoid (or a session's robot) in MuJoCo with hidden offsets,
+    noise, latency and faults."""
     import dataclasses
 
-    from .emulator import EmulatorConfig, load_emulator_config, run_emulator
-    from .session import ensure_local_ros
+    from .emulator import EmulatedRobot, EmulatorConfig, load_emulator_config, run_emulator
+    from .session import ensure_local_ros, load_robot, load_session_config
 
     with _errors():
         cfg = load_emulator_config(config) if config is not None else EmulatorConfig()
@@ -529,12 +537,20 @@ def emulate(
             _fail("--walk, --walk-straight and --exercise exclude each other; pick one", 2)
         if picked:
             cfg = dataclasses.replace(cfg, motion=picked[0])
+        robot = None
+        if session_config is not None:
+            robot_config = load_session_config(session_config).robot
+            if (
+                robot_config.urdf
+            ):  # another robot: its zero pose in its limits, its lowest collider on the floor
+                model, options = load_robot(robot_config)
+                robot = EmulatedRobot(cfg, robot=model, options=options)
         if cfg.domain_id is None:
             ensure_local_ros()
         stop = _stop_on_sigterm()
         console.print("emulator running; Ctrl-C stops")
         try:
-            result = run_emulator(cfg, duration=duration, stop_event=stop)
+            result = run_emulator(cfg, duration=duration, stop_event=stop, robot=robot)
         except KeyboardInterrupt:
             stop.set()
             return

@@ -212,6 +212,12 @@ def _import_mujoco() -> Any:
     return import_mujoco()
 
 
+def _within_limits(q: float, lower: float | None, upper: float | None) -> float:
+    """``q`` moved into ``[lower, upper]`` (None: unbounded)."""
+    q = q if lower is None else max(q, lower)
+    return q if upper is None else min(q, upper)
+
+
 class EmulatedRobot:
     """The "physical" robot: a MuJoCo simulation the twin does not see inside.
 
@@ -223,9 +229,11 @@ class EmulatedRobot:
         options: import options the MuJoCo model is built with; default the humanoid's
             :data:`~humanoid_twin.robots.humanoid.STANDING_OPTIONS`.
         pose: initial joint positions and servo targets [rad]; default the humanoid's
-            :data:`~humanoid_twin.robots.humanoid.NOMINAL_POSE` (joints not listed start at 0).
-        base_height: initial height of the floating base [m]; default: the feet frames 2 mm above
-            the floor in ``pose`` (needs the humanoid's ``left_foot``/``right_foot`` frames).
+            :data:`~humanoid_twin.robots.humanoid.NOMINAL_POSE` (joints not listed start at 0), for
+            another robot its zero pose moved into the joint limits.
+        base_height: initial height of the floating base [m], upright; default: the
+            ``left_foot``/``right_foot`` frames 2 mm above the floor in ``pose``, for a robot without
+            them its lowest collider.
 
     Raises:
         ConfigError: the config names a joint or link the robot does not have.
@@ -247,9 +255,13 @@ class EmulatedRobot:
         self.config = config if config is not None else EmulatorConfig()
         self.robot = robot if robot is not None else humanoid.load_humanoid()
         self.options = options if options is not None else humanoid.STANDING_OPTIONS
-        self.pose: Mapping[str, float] = MappingProxyType(
-            dict(humanoid.NOMINAL_POSE if pose is None else pose)
-        )
+        if pose is None:
+            pose = (
+                humanoid.NOMINAL_POSE
+                if all(self.robot.has_joint(n) for n in humanoid.NOMINAL_POSE)
+                else {j.name: _within_limits(0.0, j.lower, j.upper) for j in self.robot.actuated_joints}
+            )
+        self.pose: Mapping[str, float] = MappingProxyType(dict(pose))
         self._mj = _import_mujoco()
         self.model: Any = build_model(self.robot, self.options, floor=True, timestep=self.config.timestep)
         """The true ``mujoco.MjModel`` (hidden offsets and current faults applied)."""
@@ -399,16 +411,19 @@ class EmulatedRobot:
             if height is None:
                 fk = forward_kinematics(self.robot, self.pose)
                 feet = [fk[f][2, 3] for f in ("left_foot", "right_foot") if f in fk]
-                if not feet:
-                    raise ConfigError(
-                        f"robot {self.robot.name!r} has no left_foot/right_foot frames; pass base_height"
-                    )
-                height = -min(feet) + 0.002
+                height = -min(feet) + 0.002 if feet else self._rest_height() + 0.002
             adr = self.names.free_qpos_adr
             d.qpos[adr : adr + 7] = [0.0, 0.0, height, 1.0, 0.0, 0.0, 0.0]
         self._apply_faults(0.0)
         d.ctrl[self._act] = self._targets
         mj.mj_forward(self.model, d)
+
+    def _rest_height(self) -> float:
+        """[m] the base height, upright, at which the lowest collider touches the floor in the pose."""
+        from ..physics.mujoco import MujocoBackend
+
+        backend = MujocoBackend(self.robot, self.options, timestep=self.config.timestep, nthread=0)
+        return backend.rest_height(np.array([self.pose.get(n, 0.0) for n in backend.joint_names]))
 
     @property
     def time(self) -> float:
