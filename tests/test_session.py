@@ -101,3 +101,20 @@ def test_another_robot_s_default_drives_hold_it_still_at_rest(tmp_path: Path) ->
     assert float(np.sqrt(np.mean(last**2))) < 0.005
     drift = np.asarray(pred.base_position)[-1, :2] - np.asarray(pred.base_position)[0, :2]
     assert float(np.linalg.norm(drift)) < 0.01
+
+
+def test_robot_options_left_out_keep_the_standing_values(tmp_path: Path) -> None:
+    """[robot.options] drive_stiffness = 150 changes only the stiffness: the armature and damping it
+    leaves out kept ImportOptions()'s 0 and 100 (the values that made a G1 chatter), not the standing
+    options' documented as the default."""
+    import dataclasses
+
+    from humanoid_twin.robots.humanoid import STANDING_OPTIONS
+
+    p = tmp_path / "s.toml"
+    p.write_text("[robot.options]\ndrive_stiffness = 150.0\n")
+    options = load_session_config(p).robot.options
+    assert options == dataclasses.replace(STANDING_OPTIONS, drive_stiffness=150.0)
+    p.write_text("[robot.options]\ndrive_stifness = 150.0\n")
+    with pytest.raises(ConfigError, match="drive_stifness"):
+        load_session_config(p)

@@ -48,7 +48,8 @@ class RobotConfig:
     """Folders searched for ``package://`` URIs (relative to the config file)."""
     options: ImportOptions | None = None
     """``[robot.options]``: import options (drive gains, armature…). None = the bundled humanoid's
-    standing options (:data:`~humanoid_twin.robots.humanoid.STANDING_OPTIONS`), for any robot: with
+    standing options (:data:`~humanoid_twin.robots.humanoid.STANDING_OPTIONS`), for any robot, and
+    keys a ``[robot.options]`` table leaves out keep their values: with
     ``ImportOptions()`` (armature 0, kd 100) a G1's light wrist and ankle links chattered in MuJoCo at
     rest (0.026 rad/s RMS joint speed, 2 cm of base drift in 3 s), which the twin's predictions, the
     what-ifs and the maintenance shadow all inherited."""
@@ -71,7 +72,14 @@ def load_session_config(path: str | Path | None) -> SessionConfig:
 
     p = Path(path)
     data = read_toml(p)
-    robot = build_dataclass(RobotConfig, data.get("robot", {}), "robot", str(p))
+    robot_table = data.get("robot", {})
+    if isinstance(robot_table, dict) and isinstance(robot_table.get("options"), dict):
+        from .robots.humanoid import STANDING_OPTIONS
+
+        # keys [robot.options] leaves out keep the standing options (the default), not ImportOptions()'s
+        standing = {f.name: getattr(STANDING_OPTIONS, f.name) for f in dataclasses.fields(STANDING_OPTIONS)}
+        robot_table = {**robot_table, "options": {**standing, **robot_table["options"]}}
+    robot = build_dataclass(RobotConfig, robot_table, "robot", str(p))
     robot = dataclasses.replace(  # paths in the file are relative to the file
         robot,
         urdf=str(p.parent / robot.urdf) if robot.urdf else "",
