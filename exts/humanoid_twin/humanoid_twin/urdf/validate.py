@@ -79,6 +79,8 @@ class _Validator:
         self.links: dict[str, XmlElement] = {}
         self.joints: dict[str, XmlElement] = {}
         self.materials: dict[str, XmlElement] = {}
+        self.visual_materials: set[str] = set()
+        """Names of materials a ``<visual>`` defined inline (with a colour or texture), in document order."""
 
     def run(self) -> None:
         ctx = self.ctx
@@ -247,15 +249,17 @@ class _Validator:
         ctx = self.ctx
         name = material.get("name")
         has_body = _check_material_body(ctx, material)
-        if not has_body:
-            if name is None or not name.strip():
-                raise ctx.error("an inline <material> needs a 'name' or a <color>/<texture>", material)
-            if name not in self.materials:
-                raise ctx.error(
-                    f"material {short(name)} is not defined at the robot level and has no <color> or "
-                    "<texture>; define it under <robot> or give it a colour",
-                    material,
-                )
+        if has_body:
+            if name:  # as in urdfdom, later <visual>s may refer to it by name
+                self.visual_materials.add(name)
+            return
+        if name is None or not name.strip():
+            raise ctx.error("an inline <material> needs a 'name' or a <color>/<texture>", material)
+        if name not in self.materials and name not in self.visual_materials:
+            ctx.warn(
+                f"Material {short(name)} is used but not defined (no <color> or <texture> under <robot> "
+                "or in an earlier <visual>); its visuals have no colour."
+            )
 
     # ---------------------------------------------------------------- joints
 
