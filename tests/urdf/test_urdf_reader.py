@@ -160,6 +160,12 @@ def test_a_material_defined_in_a_visual_colours_later_visuals_by_name() -> None:
     assert m.materials == (Material("red", (1.0, 0.0, 0.0, 1.0)),)  # robot-level materials only
 
 
+def test_a_mimic_on_a_fixed_joint_is_dropped() -> None:
+    m = read_urdf(CORPUS / "warning_mimic_on_fixed_joint.urdf", use_ros_package_path=False)
+    assert m.joint("locked").mimic is None and m.joint("locked").type is JointType.FIXED
+    assert [j.name for j in m.actuated_joints] == ["drive"] and m.dof == 1
+
+
 def test_limit_without_bounds_reads_as_zero() -> None:
     text = (
         '<robot name="r"><link name="a"/><link name="b"/><joint name="j" type="revolute">'

@@ -180,7 +180,7 @@ class _Builder:
                 damping=read_float(ctx, d, "damping", default=0.0),
                 friction=read_float(ctx, d, "friction", default=0.0),
             )
-        if (m := el.find("mimic")) is not None:
+        if (m := el.find("mimic")) is not None and jtype.is_actuated_1dof:  # others: warned and dropped
             mimic = Mimic(
                 joint=m.attrib["joint"],
                 multiplier=read_float(ctx, m, "multiplier", default=1.0),

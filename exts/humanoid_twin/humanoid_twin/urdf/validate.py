@@ -19,6 +19,8 @@ from ._values import read_bool, read_float, read_floats, read_name, require_floa
 __all__ = ["JOINT_TYPES", "validate_pass"]
 
 JOINT_TYPES = ("revolute", "continuous", "prismatic", "fixed", "floating", "planar")
+_MIMIC_TYPES = ("revolute", "continuous", "prismatic")
+"""Joint types with one position a ``<mimic>`` can couple."""
 SHAPES = ("box", "cylinder", "sphere", "mesh", "capsule")
 _XACRO_NAMESPACES = ("{http://www.ros.org/wiki/xacro}", "{http://ros.org/wiki/xacro}")
 _EXTENSIONS = {
@@ -365,9 +367,13 @@ class _Validator:
     def _check_mimics(self) -> None:
         ctx = self.ctx
         leaders: dict[str, str] = {}
+        ignored: list[str] = []
         for name, joint in self.joints.items():
             mimic = joint.find("mimic")
             if mimic is None:
+                continue
+            if joint.attrib["type"] not in _MIMIC_TYPES:  # nothing to couple: the build pass drops it
+                ignored.append(name)
                 continue
             leader = mimic.attrib["joint"]
             if leader not in self.joints:
@@ -378,6 +384,13 @@ class _Validator:
                 )
             if leader == name:
                 raise ctx.error(f"joint {short(name)} mimics itself; name another joint", mimic)
+            leader_type = self.joints[leader].attrib["type"]
+            if leader_type not in _MIMIC_TYPES:
+                raise ctx.error(
+                    f"joint {short(name)} mimics the {leader_type} joint {short(leader)}; a mimic leader "
+                    "must be revolute, continuous or prismatic",
+                    mimic,
+                )
             leaders[name] = leader
         for start in leaders:
             seen = [start]
@@ -390,6 +403,12 @@ class _Validator:
                         self.joints[start].find("mimic"),
                     )
                 seen.append(current)
+        if ignored:
+            names = ", ".join(short(n) for n in ignored[:4]) + (", ..." if len(ignored) > 4 else "")
+            ctx.warn(
+                f"Ignored the <mimic> of {len(ignored)} joint(s) that are not revolute, continuous or "
+                f"prismatic ({names}); only those joint types have a position to couple."
+            )
 
     # ---------------------------------------------------------------- tree
 
