@@ -83,6 +83,8 @@ class _Validator:
         self.materials: dict[str, XmlElement] = {}
         self.visual_materials: set[str] = set()
         """Names of materials a ``<visual>`` defined inline (with a colour or texture), in document order."""
+        self.ignored: dict[tuple[str, str, str], list[str]] = {}
+        """Ignored elements inside links and joints: (tag, where, places) → ``'owner' (line N)`` of each."""
 
     def run(self) -> None:
         ctx = self.ctx
@@ -123,6 +125,23 @@ class _Validator:
             self._check_joint(joint)
         self._check_mimics()
         self._check_tree()
+        self._warn_ignored()
+
+    def _ignore(self, child: XmlElement, owner: str, where: str, places: str) -> None:
+        """Note an element the model does not hold, inside ``where`` (``"link"``) of ``owner``.
+
+        ``places`` is ``where`` in the plural (``"links"``), for the summary of several."""
+        at = f"{short(owner)} (line {child.line})"
+        self.ignored.setdefault((display_tag(child.tag), where, places), []).append(at)
+
+    def _warn_ignored(self) -> None:
+        """One warning per ignored tag and place, however many links or joints have it."""
+        for (tag, where, places), owners in self.ignored.items():
+            if len(owners) == 1:
+                self.ctx.warn(f"Ignored the element <{tag}> in {where} {owners[0]}.")
+            else:
+                shown = ", ".join(owners[:3]) + (", ..." if len(owners) > 3 else "")
+                self.ctx.warn(f"Ignored {len(owners)} <{tag}> elements in {places}: {shown}.")
 
     def _check_no_xacro(self, root: XmlElement) -> None:
         stack = list(root.children)
@@ -150,10 +169,7 @@ class _Validator:
         self.links[name] = link
         for child in link.children:
             if child.tag not in _LINK_CHILDREN:
-                ctx.warn(
-                    f"Ignored the element <{display_tag(child.tag)}> in link {short(name)} "
-                    f"(line {child.line})."
-                )
+                self._ignore(child, name, "link", "links")
         inertials = link.findall("inertial")
         if len(inertials) > 1:
             raise ctx.error(
@@ -203,10 +219,7 @@ class _Validator:
         allowed = {"origin", "geometry"} | ({"material"} if part.tag == "visual" else set())
         for child in part.children:
             if child.tag not in allowed:
-                ctx.warn(
-                    f"Ignored the element <{display_tag(child.tag)}> in a <{part.tag}> of link {short(link)} "
-                    f"(line {child.line})."
-                )
+                self._ignore(child, link, f"a <{part.tag}> of link", f"<{part.tag}>s of links")
         geometries = part.findall("geometry")
         if len(geometries) != 1:
             raise ctx.error(
@@ -289,10 +302,7 @@ class _Validator:
         read_bool(ctx, joint, "dont_collapse", default=False)
         for child in joint.children:
             if child.tag not in _JOINT_CHILDREN:
-                ctx.warn(
-                    f"Ignored the element <{display_tag(child.tag)}> in joint {short(name)} "
-                    f"(line {child.line})."
-                )
+                self._ignore(child, name, "joint", "joints")
         for role in ("parent", "child"):
             elements = joint.findall(role)
             if len(elements) != 1:
