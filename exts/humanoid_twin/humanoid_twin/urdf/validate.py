@@ -394,13 +394,6 @@ class _Validator:
                 )
             if leader == name:
                 raise ctx.error(f"joint {short(name)} mimics itself; name another joint", mimic)
-            leader_type = self.joints[leader].attrib["type"]
-            if leader_type not in _MIMIC_TYPES:
-                raise ctx.error(
-                    f"joint {short(name)} mimics the {leader_type} joint {short(leader)}; a mimic leader "
-                    "must be revolute, continuous or prismatic",
-                    mimic,
-                )
             leaders[name] = leader
         for start in leaders:
             seen = [start]
