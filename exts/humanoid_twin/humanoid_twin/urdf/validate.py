@@ -140,8 +140,10 @@ class _Validator:
             if len(owners) == 1:
                 self.ctx.warn(f"Ignored the element <{tag}> in {where} {owners[0]}.")
             else:
-                shown = ", ".join(owners[:3]) + (", ..." if len(owners) > 3 else "")
-                self.ctx.warn(f"Ignored {len(owners)} <{tag}> elements in {places}: {shown}.")
+                more = f" and {len(owners) - 3} more" if len(owners) > 3 else ""
+                self.ctx.warn(
+                    f"Ignored {len(owners)} <{tag}> elements in {places}: {', '.join(owners[:3])}{more}."
+                )
 
     def _check_no_xacro(self, root: XmlElement) -> None:
         stack = list(root.children)
