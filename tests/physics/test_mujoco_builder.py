@@ -349,6 +349,35 @@ def test_collision_bits(self_collision: bool) -> None:
         assert not _can_collide(mm, g, floor)
 
 
+def _touching_links(model: RobotModel, options: ImportOptions) -> set[frozenset[str]]:
+    mm, names, data = _build(model, options, floor=False)
+    mujoco.mj_forward(mm, data)
+    link_of = {v: k for k, v in names.body.items()}
+    return {
+        frozenset(link_of[int(mm.geom_bodyid[g])] for g in (c.geom1, c.geom2))
+        for c in data.contact[: data.ncon]
+    }
+
+
+@pytest.mark.parametrize("fix_base", [False, True])
+def test_self_collision_never_between_a_joints_two_links(fix_base: bool) -> None:
+    # three overlapping boxes: base–arm share a joint (never touch, as in USD), base–hand do not
+    def link(name: str) -> Link:
+        return Link(name, _inertial(1.0), collisions=(Collision("", Pose(), Box((0.4, 0.4, 0.4))),))
+
+    lim = JointLimit(-1.0, 1.0)
+    model = RobotModel(
+        "overlap",
+        (link("base"), link("arm"), link("hand")),
+        (
+            Joint("shoulder", JointType.REVOLUTE, "base", "arm", Pose((0, 0, 0.1)), (0, 0, 1), lim),
+            Joint("wrist", JointType.REVOLUTE, "arm", "hand", Pose((0, 0, 0.1)), (0, 0, 1), lim),
+        ),
+    )
+    touching = _touching_links(model, ImportOptions(self_collision=True, fix_base=fix_base))
+    assert touching == {frozenset({"base", "hand"})}
+
+
 def test_no_floor() -> None:
     mm = build_model(small_robot(), floor=False)
     assert mujoco.mj_name2id(mm, mujoco.mjtObj.mjOBJ_GEOM, "floor") == -1
