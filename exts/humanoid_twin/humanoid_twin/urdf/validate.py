@@ -82,7 +82,7 @@ class _Validator:
         self.joints: dict[str, XmlElement] = {}
         self.materials: dict[str, XmlElement] = {}
         self.visual_materials: set[str] = set()
-        """Names of materials a ``<visual>`` defined inline (with a colour or texture), in document order."""
+        """Names of the materials a ``<visual>`` defined inline (with a colour or texture) so far."""
         self.ignored: dict[tuple[str, str, str], list[str]] = {}
         """Ignored elements inside links and joints: (tag, where, places) → ``'owner' (line N)`` of each."""
 
