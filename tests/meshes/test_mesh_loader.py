@@ -162,6 +162,24 @@ def test_obj_polygons_negative_indices_and_ignored_records(tmp_path: Path) -> No
     assert mesh.area() == pytest.approx(1.5)
 
 
+def test_obj_vertices_no_face_uses_are_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "stray.obj"
+    path.write_text("v 0 0 0\nv 9 9 9\nv 1 0 0\nv 0 1 0\nf 1 3 4\nv 0 0 -5\n")  # 2 and 5 unused
+    mesh = load_mesh(path)
+    assert mesh.vertex_count == 3
+    np.testing.assert_array_equal(mesh.faces, [[0, 1, 2]])
+    np.testing.assert_allclose(mesh.bounds, [[0, 0, 0], [1, 1, 0]])
+
+
+def test_compacted_keeps_the_triangles_and_returns_a_full_mesh_itself() -> None:
+    v = np.array([[5.0, 5, 5], [0, 0, 0], [1, 0, 0], [7, 7, 7], [0, 1, 0]])
+    mesh = TriangleMesh(v, np.array([[1, 2, 4], [4, 2, 1]]))
+    small = mesh.compacted()
+    np.testing.assert_array_equal(small.vertices, v[[1, 2, 4]])
+    np.testing.assert_array_equal(small.vertices[small.faces], mesh.vertices[mesh.faces])
+    assert small.compacted() is small
+
+
 def test_obj_pentagon_is_a_fan(tmp_path: Path) -> None:
     path = tmp_path / "pent.obj"
     angles = np.linspace(0, 2 * np.pi, 6)[:-1]
@@ -259,6 +277,30 @@ def test_dae_scene_transforms_units_and_instances(tmp_path: Path) -> None:
     np.testing.assert_allclose(
         mesh.vertices[4:], 0.01 * np.array([[0, 0, 2], [1, 0, 2], [1, 1, 2], [0, 1, 2]])
     )
+
+
+def test_dae_geometries_sharing_one_position_array_keep_only_their_own_vertices(tmp_path: Path) -> None:
+    # as Romeo's meshes: each geometry's source holds every part's positions, its triangles use a few
+    shared = "0 0 0 1 0 0 1 1 0 0 1 0 0 0 5 1 0 5 1 1 5 0 1 5"
+    body = "".join(
+        f'<geometry id="{gid}"><mesh><source id="p{gid}"><float_array id="a{gid}" count="24">{shared}'
+        f'</float_array><technique_common><accessor source="#a{gid}" count="8" stride="3"/>'
+        f'</technique_common></source><vertices id="v{gid}"><input semantic="POSITION" source="#p{gid}"/>'
+        f'</vertices><triangles count="2"><input semantic="VERTEX" source="#v{gid}" offset="0"/>'
+        f"<p>{p}</p></triangles></mesh></geometry>"
+        for gid, p in (("bottom", "0 1 2 0 2 3"), ("top", "4 5 6 4 6 7"))
+    )
+    scene = (
+        '<library_visual_scenes><visual_scene id="s"><node><instance_geometry url="#bottom"/></node>'
+        '<node><translate>0 0 -10</translate><instance_geometry url="#top"/></node></visual_scene>'
+        '</library_visual_scenes><scene><instance_visual_scene url="#s"/></scene>'
+    )
+    path = tmp_path / "shared.dae"
+    path.write_text(dae(body, scene=scene))
+    mesh = load_mesh(path)
+    assert (mesh.vertex_count, mesh.face_count) == (8, 4)
+    # the unused copies would sit at z = 5 (bottom's) and z = -10 (top's)
+    np.testing.assert_allclose(mesh.bounds, [[0, 0, -5], [1, 1, 0]])
 
 
 def test_dae_without_scene_uses_every_geometry_once(tmp_path: Path) -> None:

@@ -349,6 +349,35 @@ def test_collision_bits(self_collision: bool) -> None:
         assert not _can_collide(mm, g, floor)
 
 
+def _touching_links(model: RobotModel, options: ImportOptions) -> set[frozenset[str]]:
+    mm, names, data = _build(model, options, floor=False)
+    mujoco.mj_forward(mm, data)
+    link_of = {v: k for k, v in names.body.items()}
+    return {
+        frozenset(link_of[int(mm.geom_bodyid[g])] for g in (c.geom1, c.geom2))
+        for c in data.contact[: data.ncon]
+    }
+
+
+@pytest.mark.parametrize("fix_base", [False, True])
+def test_self_collision_never_between_a_joints_two_links(fix_base: bool) -> None:
+    # three overlapping boxes: base–arm share a joint (never touch, as in USD), base–hand do not
+    def link(name: str) -> Link:
+        return Link(name, _inertial(1.0), collisions=(Collision("", Pose(), Box((0.4, 0.4, 0.4))),))
+
+    lim = JointLimit(-1.0, 1.0)
+    model = RobotModel(
+        "overlap",
+        (link("base"), link("arm"), link("hand")),
+        (
+            Joint("shoulder", JointType.REVOLUTE, "base", "arm", Pose((0, 0, 0.1)), (0, 0, 1), lim),
+            Joint("wrist", JointType.REVOLUTE, "arm", "hand", Pose((0, 0, 0.1)), (0, 0, 1), lim),
+        ),
+    )
+    touching = _touching_links(model, ImportOptions(self_collision=True, fix_base=fix_base))
+    assert touching == {frozenset({"base", "hand"})}
+
+
 def test_no_floor() -> None:
     mm = build_model(small_robot(), floor=False)
     assert mujoco.mj_name2id(mm, mujoco.mjtObj.mjOBJ_GEOM, "floor") == -1
@@ -420,6 +449,32 @@ def test_massless_moving_link_gets_a_placeholder_mass() -> None:
 
     xml = hmj.build_spec(model, ImportOptions()).to_xml()
     assert mujoco.MjModel.from_xml_string(xml).body_mass.sum() == pytest.approx(mm.body_mass.sum())
+
+
+def test_written_mjcf_keeps_boundary_inertias_loadable() -> None:
+    # I1 + I2 = I3: flat plates, and every tensor the reader's triangle repair produced (the Allegro
+    # hand's link_11.0 is the first); 6-digit text rounded to nearest broke A + B >= C for many
+    rng = np.random.default_rng(3)
+    moments = [
+        (3.040638818077919e-06, 4.225263287678677e-06, 7.265902098490691e-06),
+        (3.07e-10, 1.2e-4, 1.2e-4),  # a rod: two equal largest moments (finger_edu's lower link)
+    ]
+    for a, b in rng.uniform(1e-6, 1e-2, size=(40, 2)):
+        moments.append((float(a), float(b), float(a + b)))
+    links = [Link("base", _inertial(1.0))]
+    joints = []
+    for i, (a, b, c) in enumerate(moments):
+        links.append(Link(f"l{i}", Inertial(0.1, Pose(), (a, 0.0, 0.0, b, 0.0, c))))
+        parent = "base" if i == 0 else f"l{i - 1}"
+        joints.append(
+            Joint(f"j{i}", JointType.REVOLUTE, parent, f"l{i}", axis=(0, 0, 1), limit=JointLimit(-1, 1))
+        )
+    model = RobotModel("plates", tuple(links), tuple(joints))
+    built = build_model(model, ImportOptions(fix_base=True), floor=False)  # the model itself is valid
+    loaded = mujoco.MjModel.from_xml_string(hmj.mjcf(model, ImportOptions(fix_base=True)))
+    np.testing.assert_allclose(
+        np.sort(loaded.body_inertia, axis=1), np.sort(built.body_inertia, axis=1), rtol=1e-5
+    )
 
 
 def test_compile_errors_are_physics_errors() -> None:

@@ -129,6 +129,43 @@ def test_names_are_kept_as_written() -> None:
     assert m.joints[0].name == "j 1"
 
 
+def _visual_link(name: str, material: str) -> str:
+    return f'<link name="{name}"><visual><geometry><sphere radius="1"/></geometry>{material}</visual></link>'
+
+
+def test_a_material_defined_in_a_visual_colours_later_visuals_by_name() -> None:
+    # as urdfdom: the first definition of a name (robot level first) answers later name-only references
+    text = (
+        '<robot name="r"><material name="red"><color rgba="1 0 0 1"/></material>'
+        + _visual_link("a", '<material name="grey"><color rgba="0.5 0.5 0.5 1"/></material>')
+        + _visual_link("b", '<material name="grey"><color rgba="0 0 1 1"/></material>')
+        + _visual_link("c", '<material name="grey"/>')
+        + _visual_link("d", '<material name="red"/>')
+        + _visual_link("e", '<material name="chrome"/>')
+        + "".join(
+            f'<joint name="j{c}" type="fixed"><parent link="a"/><child link="{c}"/></joint>' for c in "bcde"
+        )
+        + "</robot>"
+    )
+    m = read_urdf_string(text, use_ros_package_path=False)
+    colour = {lk.name: lk.visuals[0].material for lk in m.links}
+    assert colour["b"] == Material("grey", (0.0, 0.0, 1.0, 1.0))  # an inline colour stays its own
+    assert colour["c"] == Material("grey", (0.5, 0.5, 0.5, 1.0))
+    assert colour["d"] == Material("red", (1.0, 0.0, 0.0, 1.0))
+    assert colour["e"] == Material("chrome")  # defined nowhere: no colour, one warning
+    assert [w for w in m.warnings if "Material" in w] == [
+        "Material 'chrome' is used but not defined (no <color> or <texture> under <robot> or in an "
+        "earlier <visual>); its visuals have no colour."
+    ]
+    assert m.materials == (Material("red", (1.0, 0.0, 0.0, 1.0)),)  # robot-level materials only
+
+
+def test_a_mimic_on_a_fixed_joint_is_dropped() -> None:
+    m = read_urdf(CORPUS / "warning_mimic_on_fixed_joint.urdf", use_ros_package_path=False)
+    assert m.joint("locked").mimic is None and m.joint("locked").type is JointType.FIXED
+    assert [j.name for j in m.actuated_joints] == ["drive"] and m.dof == 1
+
+
 def test_limit_without_bounds_reads_as_zero() -> None:
     text = (
         '<robot name="r"><link name="a"/><link name="b"/><joint name="j" type="revolute">'

@@ -87,6 +87,13 @@ def test_malformed_package_uri(tmp_path: Path, uri: str) -> None:
         _resolve(r, uri)
 
 
+def test_package_uri_with_three_slashes_says_the_package_is_missing(tmp_path: Path) -> None:
+    r = PackageResolver([_pkg(tmp_path / "pkg", files=("a.stl",))], use_ros_package_path=False)
+    with pytest.raises(ResolveError, match="names no package") as info:
+        r.resolve("package:///pkg/a.stl", relative_to=None, file="robot.urdf", line=7, element="mesh")
+    assert str(info.value).startswith("robot.urdf:7: <mesh>: URI 'package:///pkg/a.stl'")
+
+
 def test_dotdot_cannot_leave_a_package(tmp_path: Path) -> None:
     pkg = _pkg(tmp_path / "pkg")
     (tmp_path / "secret.stl").write_text("x")

@@ -51,6 +51,21 @@ def test_expansion_failure_says_how_to_expand_by_hand() -> None:
     assert info.value.__cause__ is not None
 
 
+def test_a_long_reason_keeps_its_end_where_the_missing_file_is_named(tmp_path: Path) -> None:
+    # xacro has no package:// in includes (hector's quadrotor_base.xacro in example-robot-data does it)
+    folder = tmp_path / ("a_rather_long_folder_name_" * 4)
+    folder.mkdir()
+    path = folder / "robot.urdf.xacro"
+    path.write_text(
+        '<robot name="r" xmlns:xacro="http://www.ros.org/wiki/xacro">'
+        '<xacro:include filename="package://some_pkg/urdf/the_missing_part.urdf.xacro"/></robot>'
+    )
+    with pytest.raises(DescriptionError, match="xacro could not expand the file") as info:
+        read_urdf(path, use_ros_package_path=False)
+    message = str(info.value)
+    assert "the_missing_part.urdf.xacro" in message and "No such file" in message and "\n" not in message
+
+
 def test_included_file_with_a_dtd_is_refused() -> None:
     path = XACRO_PKG / "urdf" / "error_include_with_dtd.urdf.xacro"
     with pytest.raises(DescriptionError, match="never expanded or read") as info:

@@ -29,9 +29,11 @@ def load_mesh(path: str | Path, *, apply_up_axis: bool = False) -> TriangleMesh:
 
     Vertices are in the file's frame; COLLADA files are converted to metres with their
     ``<unit meter>``, STL and OBJ have no unit and are returned as stored (URDF ``scale`` applies
-    on top). STL corners are merged into shared vertices. Results are cached by (resolved path,
-    modification time, size), so a mesh referenced by many links is read once; the returned mesh
-    is immutable and may be shared.
+    on top). STL corners are merged into shared vertices. Vertices no triangle uses are dropped:
+    exporters leave them (COLLADA geometries that share one position array, stray OBJ ``v``
+    lines), and bounds, USD extents and MuJoCo's collision hulls would count them. Results are
+    cached by (resolved path, modification time, size), so a mesh referenced by many links is read
+    once; the returned mesh is immutable and may be shared.
 
     Args:
         path: the mesh file.
@@ -78,6 +80,7 @@ def load_mesh(path: str | Path, *, apply_up_axis: bool = False) -> TriangleMesh:
             mesh = parse_obj(data, file)
         else:
             mesh = parse_dae(data, file, apply_up_axis=apply_up_axis)
+        mesh = mesh.compacted()
     except ValueError as err:  # TriangleMesh invariants
         raise MeshError(f"malformed mesh: {err}", file=file) from err
     with _lock:

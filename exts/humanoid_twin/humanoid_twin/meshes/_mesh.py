@@ -118,5 +118,14 @@ class TriangleMesh:
         faces = self.faces if np.linalg.det(m[:3, :3]) >= 0 else self.faces[:, ::-1]
         return TriangleMesh(v, faces)
 
+    def compacted(self) -> TriangleMesh:
+        """This mesh without the vertices no face uses (order kept); itself when every vertex is used."""
+        used = np.zeros(len(self.vertices), dtype=bool)
+        used[self.faces.ravel()] = True
+        if used.all():
+            return self
+        new_index = np.cumsum(used) - 1
+        return TriangleMesh(self.vertices[used], new_index[self.faces])
+
     def __repr__(self) -> str:
         return f"TriangleMesh(vertices={self.vertex_count}, faces={self.face_count})"

@@ -49,6 +49,9 @@ class _Builder:
     def __init__(self, ctx: ReadContext) -> None:
         self.ctx = ctx
         self.materials: dict[str, Material] = {}
+        """Materials declared under ``<robot>``."""
+        self.visual_materials: dict[str, Material] = {}
+        """Materials a ``<visual>`` defined inline, by name (the first definition of a name wins)."""
 
     def origin(self, owner: XmlElement) -> Pose:
         el = owner.find("origin")
@@ -61,15 +64,22 @@ class _Builder:
     def material(self, el: XmlElement) -> Material:
         color = el.find("color")
         texture = next((t for t in el.findall("texture") if (t.get("filename") or "").strip()), None)
-        if color is None and texture is None:  # a reference to a robot-level material
-            name = el.get("name") or ""
-            return self.materials.get(name, Material(name))
+        name = el.get("name") or ""
+        if color is None and texture is None:  # a reference: robot level first, then earlier visuals
+            return self.materials.get(name) or self.visual_materials.get(name) or Material(name)
         rgba = read_floats(self.ctx, color, "rgba", 4) if color is not None else None
         return Material(
-            name=el.get("name") or "",
+            name=name,
             rgba=(rgba[0], rgba[1], rgba[2], rgba[3]) if rgba is not None else None,
             texture=texture.attrib["filename"] if texture is not None else None,
         )
+
+    def visual_material(self, el: XmlElement) -> Material:
+        """A ``<visual>``'s material; one it defines becomes available to later visuals by name."""
+        material = self.material(el)
+        if material.name and (material.rgba is not None or material.texture is not None):
+            self.visual_materials.setdefault(material.name, material)
+        return material
 
     def geometry(self, owner: XmlElement) -> Geometry:
         geometry = owner.find("geometry")
@@ -114,7 +124,7 @@ class _Builder:
                 name=v.get("name") or "",
                 origin=self.origin(v),
                 geometry=self.geometry(v),
-                material=self.material(m) if (m := v.find("material")) is not None else None,
+                material=self.visual_material(m) if (m := v.find("material")) is not None else None,
             )
             for v in el.findall("visual")
         )
@@ -170,7 +180,7 @@ class _Builder:
                 damping=read_float(ctx, d, "damping", default=0.0),
                 friction=read_float(ctx, d, "friction", default=0.0),
             )
-        if (m := el.find("mimic")) is not None:
+        if (m := el.find("mimic")) is not None and jtype.is_actuated_1dof:  # others: warned and dropped
             mimic = Mimic(
                 joint=m.attrib["joint"],
                 multiplier=read_float(ctx, m, "multiplier", default=1.0),

@@ -129,8 +129,9 @@ def expand_xacro(
             if ours is not None:
                 raise ours from err
             reason = str(err).strip().splitlines()[0].strip() if str(err).strip() else type(err).__name__
-            if len(reason) > _MESSAGE_MAX:
-                reason = reason[: _MESSAGE_MAX - 3] + "..."
+            if len(reason) > _MESSAGE_MAX:  # keep both ends: a missing file's name is at the end
+                head = _MESSAGE_MAX // 3
+                reason = reason[:head] + "..." + reason[len(reason) - (_MESSAGE_MAX - head - 3) :]
             raise DescriptionError(
                 f"xacro could not expand the file ({type(err).__name__}: {reason}); {_hint(path)}",
                 file=display,

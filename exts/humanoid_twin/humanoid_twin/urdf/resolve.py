@@ -166,15 +166,17 @@ class PackageResolver:
         out.extend(self.search_paths)
         return tuple(out)
 
-    def resolve(self, uri: str, *, relative_to: Path | None, file: str, line: int | None) -> Path:
+    def resolve(
+        self, uri: str, *, relative_to: Path | None, file: str, line: int | None, element: str | None = None
+    ) -> Path:
         """The local file ``uri`` names (a real path; it may not exist), or :class:`ResolveError`.
 
-        ``relative_to`` is the folder relative URIs start from (the URDF's folder); ``file`` and
-        ``line`` say where the URI was written, for messages.
+        ``relative_to`` is the folder relative URIs start from (the URDF's folder); ``file``, ``line``
+        and ``element`` (the tag holding the URI) say where the URI was written, for messages.
         """
 
         def fail(message: str) -> ResolveError:
-            return ResolveError(f"URI {short(uri)}: {message}", file=file, line=line)
+            return ResolveError(f"URI {short(uri)}: {message}", file=file, line=line, element=element)
 
         text = uri.strip()
         if not text:
@@ -219,6 +221,11 @@ class PackageResolver:
     ) -> Path:
         rest = text[len("package://") :] if text[:10].lower() == "package://" else ""
         pkg, _, sub = rest.partition("/")
+        if not pkg and sub:
+            raise fail(
+                "names no package (three slashes after 'package:'); write "
+                "package://<package>/<path inside the package>"
+            )
         if not pkg or not sub:
             raise fail("must be package://<package>/<path inside the package>")
         folder = self.find_package(pkg, near=relative_to)
@@ -263,7 +270,9 @@ def resolve_pass(ctx: ReadContext) -> None:
             uri = mesh.get("filename")
             if uri is None:
                 continue  # the validate pass reports it
-            path = ctx.resolver.resolve(uri, relative_to=ctx.base_dir, file=ctx.display, line=mesh.line)
+            path = ctx.resolver.resolve(
+                uri, relative_to=ctx.base_dir, file=ctx.display, line=mesh.line, element="mesh"
+            )
             suffix = Path(urlsplit(uri).path if "://" in uri else uri).suffix.lower()
             if suffix not in MESH_SUFFIXES:
                 raise MeshError(
@@ -286,7 +295,9 @@ def resolve_pass(ctx: ReadContext) -> None:
         uri = texture.get("filename")
         if uri is None or not uri.strip():
             continue
-        path = ctx.resolver.resolve(uri, relative_to=ctx.base_dir, file=ctx.display, line=texture.line)
+        path = ctx.resolver.resolve(
+            uri, relative_to=ctx.base_dir, file=ctx.display, line=texture.line, element="texture"
+        )
         if not path.is_file():
             ctx.warn(
                 f"Texture {short(uri)} (line {texture.line}) does not exist; the material keeps its URI only."

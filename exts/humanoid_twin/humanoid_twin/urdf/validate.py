@@ -19,6 +19,8 @@ from ._values import read_bool, read_float, read_floats, read_name, require_floa
 __all__ = ["JOINT_TYPES", "validate_pass"]
 
 JOINT_TYPES = ("revolute", "continuous", "prismatic", "fixed", "floating", "planar")
+_MIMIC_TYPES = ("revolute", "continuous", "prismatic")
+"""Joint types with one position a ``<mimic>`` can couple."""
 SHAPES = ("box", "cylinder", "sphere", "mesh", "capsule")
 _XACRO_NAMESPACES = ("{http://www.ros.org/wiki/xacro}", "{http://ros.org/wiki/xacro}")
 _EXTENSIONS = {
@@ -79,6 +81,10 @@ class _Validator:
         self.links: dict[str, XmlElement] = {}
         self.joints: dict[str, XmlElement] = {}
         self.materials: dict[str, XmlElement] = {}
+        self.visual_materials: set[str] = set()
+        """Names of the materials a ``<visual>`` defined inline (with a colour or texture) so far."""
+        self.ignored: dict[tuple[str, str, str], list[str]] = {}
+        """Ignored elements inside links and joints: (tag, where, places) → ``'owner' (line N)`` of each."""
 
     def run(self) -> None:
         ctx = self.ctx
@@ -119,6 +125,25 @@ class _Validator:
             self._check_joint(joint)
         self._check_mimics()
         self._check_tree()
+        self._warn_ignored()
+
+    def _ignore(self, child: XmlElement, owner: str, where: str, places: str) -> None:
+        """Note an element the model does not hold, inside ``where`` (``"link"``) of ``owner``.
+
+        ``places`` is ``where`` in the plural (``"links"``), for the summary of several."""
+        at = f"{short(owner)} (line {child.line})"
+        self.ignored.setdefault((display_tag(child.tag), where, places), []).append(at)
+
+    def _warn_ignored(self) -> None:
+        """One warning per ignored tag and place, however many links or joints have it."""
+        for (tag, where, places), owners in self.ignored.items():
+            if len(owners) == 1:
+                self.ctx.warn(f"Ignored the element <{tag}> in {where} {owners[0]}.")
+            else:
+                more = f" and {len(owners) - 3} more" if len(owners) > 3 else ""
+                self.ctx.warn(
+                    f"Ignored {len(owners)} <{tag}> elements in {places}: {', '.join(owners[:3])}{more}."
+                )
 
     def _check_no_xacro(self, root: XmlElement) -> None:
         stack = list(root.children)
@@ -146,10 +171,7 @@ class _Validator:
         self.links[name] = link
         for child in link.children:
             if child.tag not in _LINK_CHILDREN:
-                ctx.warn(
-                    f"Ignored the element <{display_tag(child.tag)}> in link {short(name)} "
-                    f"(line {child.line})."
-                )
+                self._ignore(child, name, "link", "links")
         inertials = link.findall("inertial")
         if len(inertials) > 1:
             raise ctx.error(
@@ -199,10 +221,7 @@ class _Validator:
         allowed = {"origin", "geometry"} | ({"material"} if part.tag == "visual" else set())
         for child in part.children:
             if child.tag not in allowed:
-                ctx.warn(
-                    f"Ignored the element <{display_tag(child.tag)}> in a <{part.tag}> of link {short(link)} "
-                    f"(line {child.line})."
-                )
+                self._ignore(child, link, f"a <{part.tag}> of link", f"<{part.tag}>s of links")
         geometries = part.findall("geometry")
         if len(geometries) != 1:
             raise ctx.error(
@@ -247,15 +266,17 @@ class _Validator:
         ctx = self.ctx
         name = material.get("name")
         has_body = _check_material_body(ctx, material)
-        if not has_body:
-            if name is None or not name.strip():
-                raise ctx.error("an inline <material> needs a 'name' or a <color>/<texture>", material)
-            if name not in self.materials:
-                raise ctx.error(
-                    f"material {short(name)} is not defined at the robot level and has no <color> or "
-                    "<texture>; define it under <robot> or give it a colour",
-                    material,
-                )
+        if has_body:
+            if name:  # as in urdfdom, later <visual>s may refer to it by name
+                self.visual_materials.add(name)
+            return
+        if name is None or not name.strip():
+            raise ctx.error("an inline <material> needs a 'name' or a <color>/<texture>", material)
+        if name not in self.materials and name not in self.visual_materials:
+            ctx.warn(
+                f"Material {short(name)} is used but not defined (no <color> or <texture> under <robot> "
+                "or in an earlier <visual>); its visuals have no colour."
+            )
 
     # ---------------------------------------------------------------- joints
 
@@ -283,10 +304,7 @@ class _Validator:
         read_bool(ctx, joint, "dont_collapse", default=False)
         for child in joint.children:
             if child.tag not in _JOINT_CHILDREN:
-                ctx.warn(
-                    f"Ignored the element <{display_tag(child.tag)}> in joint {short(name)} "
-                    f"(line {child.line})."
-                )
+                self._ignore(child, name, "joint", "joints")
         for role in ("parent", "child"):
             elements = joint.findall(role)
             if len(elements) != 1:
@@ -361,9 +379,13 @@ class _Validator:
     def _check_mimics(self) -> None:
         ctx = self.ctx
         leaders: dict[str, str] = {}
+        ignored: list[str] = []
         for name, joint in self.joints.items():
             mimic = joint.find("mimic")
             if mimic is None:
+                continue
+            if joint.attrib["type"] not in _MIMIC_TYPES:  # nothing to couple: the build pass drops it
+                ignored.append(name)
                 continue
             leader = mimic.attrib["joint"]
             if leader not in self.joints:
@@ -386,6 +408,12 @@ class _Validator:
                         self.joints[start].find("mimic"),
                     )
                 seen.append(current)
+        if ignored:
+            names = ", ".join(short(n) for n in ignored[:4]) + (", ..." if len(ignored) > 4 else "")
+            ctx.warn(
+                f"Ignored the <mimic> of {len(ignored)} joint(s) that are not revolute, continuous or "
+                f"prismatic ({names}); only those joint types have a position to couple."
+            )
 
     # ---------------------------------------------------------------- tree
 

@@ -8,6 +8,7 @@ which makes them independent of the live state's history: the same inputs give t
 
 from __future__ import annotations
 
+import decimal
 import logging
 import os
 from collections.abc import Sequence
@@ -533,6 +534,31 @@ def _read_base(stamp: float, qpos: Any, qvel: Any, qa: int, va: int) -> BaseStat
     )
 
 
+_MJCF_DIGITS = 6
+"""Significant digits of the numbers ``MjSpec.to_xml`` writes."""
+
+
+def _as_written(moments: Sequence[float]) -> list[float]:
+    """Principal moments [kg·m²] rounded to the digits the MJCF text keeps, A + B ≥ C preserved.
+
+    For sorted moments a ≤ b ≤ c: c is rounded down, b up but not above c, a up but not above b,
+    so a tensor on the triangle inequality's boundary (a flat plate, or one the reader repaired)
+    still loads from the file, where rounding to the nearest can leave A + B a hair below C and
+    MuJoCo refuses the file.
+    """
+
+    def rounded(value: float, rounding: str) -> float:
+        context = decimal.Context(prec=_MJCF_DIGITS, rounding=rounding)
+        return float(context.plus(decimal.Decimal(float(value))))
+
+    small, middle, large = (int(i) for i in np.argsort(moments))
+    out = [0.0, 0.0, 0.0]
+    out[large] = rounded(moments[large], decimal.ROUND_FLOOR)
+    out[middle] = min(rounded(moments[middle], decimal.ROUND_CEILING), out[large])
+    out[small] = min(rounded(moments[small], decimal.ROUND_CEILING), out[middle])
+    return out
+
+
 def mjcf(model: RobotModel, options: ImportOptions = ImportOptions()) -> str:  # noqa: B008 - frozen
     """``model`` as an MJCF file to open on its own (``humanoid-twin import --mjcf``).
 
@@ -542,6 +568,9 @@ def mjcf(model: RobotModel, options: ImportOptions = ImportOptions()) -> str:  #
     as the twin's fixed base).
     """
     spec = build_spec(model, options, floor=not options.fix_base)
+    for body in spec.bodies:
+        if body.explicitinertial:
+            body.inertia = _as_written(body.inertia)
     if not options.fix_base:
         root = spec.body(model.root.name)
         if root is not None and root.first_joint() is not None:  # free: the root is not the world

@@ -8,7 +8,9 @@ Collision filtering (``contype``/``conaffinity`` bits): robot colliders have ``c
 ``conaffinity = 2`` (or ``3`` with self-collision, so robot geoms collide with each other); the
 floor has ``contype = 2, conaffinity = 1``. Anything else that should touch the robot sets bit 2 in
 its ``contype``. Visual geoms are group 2 and never collide; colliders are group 3 and are the
-only geoms used to infer inertia (for links without ``<inertial>``).
+only geoms used to infer inertia (for links without ``<inertial>``). With self-collision, a joint's
+two bodies never touch, as in USD: MuJoCo filters parent and child, except when the parent is welded
+to the world (a fixed base), where the builder adds the ``exclude`` pair itself.
 """
 
 from __future__ import annotations
@@ -128,6 +130,7 @@ class _Builder:
             if layout.free_joint is not None:
                 body.add_freejoint(name=layout.free_joint, align=self.mj.mjtAlignFree.mjALIGNFREE_FALSE)
         self._geoms(root, np.eye(4))
+        welded = {root.name} if layout.free_joint is None else set()  # bodies that cannot move
         for j in model.walk():
             child = model.link(j.child)
             host = self.bodies[layout.host[j.parent]]
@@ -145,6 +148,13 @@ class _Builder:
             self._inertial(body, child)
             self._joints(body, j.name)
             self._geoms(child, np.eye(4))
+            if layout.host[j.parent] in welded:
+                if not layout.joints[j.name].mj_joints:
+                    welded.add(j.child)
+                elif self.options.self_collision:
+                    # MuJoCo's parent filter skips bodies welded to the world; a joint in USD
+                    # disables its two bodies' contacts whatever the base
+                    self.spec.add_exclude(bodyname1=host.name, bodyname2=body.name)
 
     def _inertial(self, body: Any, link: Link) -> None:
         inertial = link.inertial
