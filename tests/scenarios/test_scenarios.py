@@ -265,6 +265,9 @@ def test_hard_push_falls_and_baseline_stands(tmp_path: Path, robot) -> None:  # 
     r = run_scenario(_write(tmp_path, PUSHES), robot=robot)
     base, push, weak = r.all
     assert not base.fell and base.min_support_margin > 0.03
+    # the margin starts with the first simulated sample: the fork's own (placed) state is not measured
+    margins = np.asarray(base.series.support_margin)
+    assert np.isnan(margins[0]) and base.min_support_margin == np.nanmin(margins[1:])
     assert push.fell and push.fall_time is not None and 0.3 < push.fall_time < 1.5
     assert push.distance > base.distance + 0.1
     assert push.energy > 3 * base.energy  # counted up to the fall, as every measure

@@ -188,7 +188,7 @@ def measure(
         for i, f in enumerate(cfg.feet):
             foot_on[s, i] = vm.body_of[f] in on_body
         com[s] = d.subtree_com[root]
-        if pts:
+        if pts and step > 0:  # the fork's own state (step 0) was placed, not simulated: see below
             margin[s] = support_margin(np.array(pts), com[s, :2])
         base_xy[s] = d.xpos[root][:2]
         height[s] = float(d.xpos[root][2] - foot_pos[s, :, 2].min())
