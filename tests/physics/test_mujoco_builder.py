@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -349,8 +350,12 @@ def test_collision_bits(self_collision: bool) -> None:
         assert not _can_collide(mm, g, floor)
 
 
-def _touching_links(model: RobotModel, options: ImportOptions) -> set[frozenset[str]]:
+def _touching_links(
+    model: RobotModel, options: ImportOptions, q: dict[str, float] | None = None
+) -> set[frozenset[str]]:
     mm, names, data = _build(model, options, floor=False)
+    for joint, value in (q or {}).items():
+        data.qpos[mm.joint(joint).qposadr[0]] = value
     mujoco.mj_forward(mm, data)
     link_of = {v: k for k, v in names.body.items()}
     return {
@@ -361,7 +366,29 @@ def _touching_links(model: RobotModel, options: ImportOptions) -> set[frozenset[
 
 @pytest.mark.parametrize("fix_base", [False, True])
 def test_self_collision_never_between_a_joints_two_links(fix_base: bool) -> None:
-    # three overlapping boxes: base–arm share a joint (never touch, as in USD), base–hand do not
+    # three boxes: base–arm share a joint (never touch, as in USD); the hand starts 0.1 m from the
+    # base and slides into it (and into the arm, its joint's other link)
+    def link(name: str) -> Link:
+        return Link(name, _inertial(1.0), collisions=(Collision("", Pose(), Box((0.4, 0.4, 0.4))),))
+
+    lim = JointLimit(-1.0, 1.0)
+    model = RobotModel(
+        "overlap",
+        (link("base"), link("arm"), link("hand")),
+        (
+            Joint("shoulder", JointType.REVOLUTE, "base", "arm", Pose((0, 0, 0.1)), (0, 0, 1), lim),
+            Joint("wrist", JointType.PRISMATIC, "arm", "hand", Pose((0.5, 0, 0)), (1, 0, 0), lim),
+        ),
+    )
+    options = ImportOptions(self_collision=True, fix_base=fix_base)
+    assert _touching_links(model, options) == set()
+    assert _touching_links(model, options, {"wrist": -0.4}) == {frozenset({"base", "hand"})}
+    assert _touching_links(model, replace(options, self_collision=False), {"wrist": -0.4}) == set()
+
+
+@pytest.mark.parametrize("fix_base", [False, True])
+def test_self_collision_filters_links_touching_at_rest(fix_base: bool) -> None:
+    # base and hand overlap at the rest pose: with self-collision they would push each other apart
     def link(name: str) -> Link:
         return Link(name, _inertial(1.0), collisions=(Collision("", Pose(), Box((0.4, 0.4, 0.4))),))
 
@@ -374,8 +401,9 @@ def test_self_collision_never_between_a_joints_two_links(fix_base: bool) -> None
             Joint("wrist", JointType.REVOLUTE, "arm", "hand", Pose((0, 0, 0.1)), (0, 0, 1), lim),
         ),
     )
-    touching = _touching_links(model, ImportOptions(self_collision=True, fix_base=fix_base))
-    assert touching == {frozenset({"base", "hand"})}
+    assert _touching_links(model, ImportOptions(self_collision=True, fix_base=fix_base)) == set()
+    spec = build_spec(model, ImportOptions(self_collision=True, fix_base=fix_base))
+    assert {frozenset((e.bodyname1, e.bodyname2)) for e in spec.excludes} >= {frozenset({"base", "hand"})}
 
 
 def test_no_floor() -> None:
@@ -539,3 +567,105 @@ def test_real_robot_without_merging_keeps_every_link_a_body(robot: str) -> None:
     assert names.site == {} and mm.nbody == len(model.links) + (model.root.name != "world")
     for q in random_configurations(model, 3, seed=8):
         assert_fk_matches(model, mm, names, data, q)
+
+
+# ----------------------------------------------------------------------------- self-collision filter
+
+
+def _self_contacts(mm, data) -> int:  # type: ignore[no-untyped-def]
+    bodies = mm.geom_bodyid[data.contact.geom[: data.ncon]]
+    return int(np.sum((bodies[:, 0] != 0) & (bodies[:, 1] != 0))) if data.ncon else 0
+
+
+@pytest.mark.parametrize("which", ["iCubGenova04", "iCubGazeboV2_7"])
+def test_self_collision_excludes_the_colliders_touching_at_rest(which: str) -> None:
+    from humanoid_twin.model.collisions import rest_pose, touching_links
+
+    model = read_robot(which)
+    options = ImportOptions(self_collision=True)
+    pairs = touching_links(model, options)
+    assert pairs, "these iCubs have colliders of non-adjacent links touching at the zero pose"
+    mm, names, data = _build(model, options)
+    excluded = {frozenset((e.bodyname1, e.bodyname2)) for e in build_spec(model, options).excludes}
+
+    def host(link: str) -> str:
+        body = names.body[link] if link in names.body else int(mm.site_bodyid[names.site[link]])
+        return str(mm.body(body).name)
+
+    hosts = {frozenset((host(a), host(b))) for a, b in pairs if host(a) != host(b)}
+    rest = rest_pose(model)  # zero moved into the limits (MuJoCo's qpos0 ignores them)
+    for joint, adr in names.qpos_adr.items():
+        data.qpos[adr] = rest[joint]
+    mujoco.mj_forward(mm, data)
+    assert _self_contacts(mm, data) == 0  # the robot starts free of self-contacts
+    # without the filter, the same model starts with those contacts (what made it collapse)
+    bare = build_spec(model, options)
+    for e in list(bare.excludes):
+        bare.delete(e)
+    bm = bare.compile()
+    bd = mujoco.MjData(bm)
+    bd.qpos[:] = data.qpos
+    mujoco.mj_forward(bm, bd)
+    assert _self_contacts(bm, bd) > 0
+    assert hosts <= excluded
+
+
+def test_touching_agrees_with_mujoco_geom_distance() -> None:
+    """The GJK test on random pairs of boxes, capsules, cylinders, spheres and a mesh hull against
+    MuJoCo's own ``mj_geomDistance`` (1 mm margin; pairs within 0.2 mm of it are not judged)."""
+    from humanoid_twin.meshes import TriangleMesh
+    from humanoid_twin.model import Capsule, Cylinder, Mesh, Sphere
+    from humanoid_twin.model.collisions import touching_links
+    from humanoid_twin.model.transforms import matrix_to_quat
+
+    rng = np.random.default_rng(5)
+    corners = np.array([(x, y, z) for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)], dtype=float)
+    faces = [(0, 1, 3), (0, 3, 2), (4, 6, 7), (4, 7, 5), (0, 4, 5), (0, 5, 1),
+             (2, 3, 7), (2, 7, 6), (0, 2, 6), (0, 6, 4), (1, 5, 7), (1, 7, 3)]  # fmt: skip
+    hull = TriangleMesh(
+        vertices=corners * (0.08, 0.05, 0.1) + rng.normal(scale=0.01, size=(8, 3)), faces=faces
+    )
+    shapes = [
+        Box((0.2, 0.1, 0.3)),
+        Capsule(0.05, 0.2),
+        Cylinder(0.06, 0.2),
+        Sphere(0.08),
+        Mesh("file<m>", None, data=hull),
+    ]
+    judged = 0
+    for i in range(150):
+        geoms = []
+        for k in range(2):
+            rot = quat_to_matrix(tuple(rng.normal(size=4) / 1.0))  # type: ignore[arg-type]
+            t = np.eye(4)
+            t[:3, :3] = rot / np.cbrt(np.linalg.det(rot))
+            t[:3, 3] = rng.uniform(-0.1, 0.1, 3) if k == 0 else rng.uniform(-0.3, 0.3, 3)
+            geoms.append(
+                (shapes[(i + 2 * k) % 5 if k else i % 5], Pose(tuple(t[:3, 3]), matrix_to_quat(t[:3, :3])))
+            )
+        links = (
+            Link("a", _inertial(1.0), collisions=(Collision("", geoms[0][1], geoms[0][0]),)),
+            Link("m", _inertial(1.0)),
+            Link("b", _inertial(1.0), collisions=(Collision("", geoms[1][1], geoms[1][0]),)),
+        )
+        joints = (
+            Joint("j1", JointType.FIXED, "a", "m"),
+            Joint("j2", JointType.FIXED, "m", "b"),
+        )
+        model = RobotModel("pair", links, joints)
+        options = ImportOptions(merge_fixed_joints=False, fix_base=True)
+        mm = build_model(model, options, floor=False)
+        data = mujoco.MjData(mm)
+        mujoco.mj_forward(mm, data)
+        ga, gb = (int(np.flatnonzero(mm.geom_bodyid == mm.body(n).id)[0]) for n in ("a", "b"))
+        dist = mujoco.mj_geomDistance(mm, data, ga, gb, 1.0, None)
+        if abs(dist - 1e-3) < 2e-4:
+            continue
+        judged += 1
+        assert bool(touching_links(model, options)) == (dist <= 1e-3), (
+            i,
+            type(geoms[0][0]),
+            type(geoms[1][0]),
+            dist,
+        )
+    assert judged > 120

@@ -443,3 +443,38 @@ def test_mesh_without_local_file(tmp_path: Path) -> None:
     with pytest.raises(MeshError, match="no file on disk"):
         write_usd(RobotModel("r", (link,), ()), tmp_path / "r.usda")
     assert list(tmp_path.iterdir()) == []
+
+
+def _overlapping_chain() -> RobotModel:
+    """base → arm → hand, three 0.4 m boxes 0.1 m apart: base and hand overlap at the rest pose."""
+    from humanoid_twin.model import Box
+
+    def link(name: str) -> Link:
+        inertial = Inertial(1.0, Pose(), (0.01, 0.0, 0.0, 0.01, 0.0, 0.01))
+        return Link(name, inertial, collisions=(Collision("c", Pose(), Box((0.4, 0.4, 0.4))),))
+
+    lim = JointLimit(-1.0, 1.0, 10.0, 1.0)
+    return RobotModel(
+        "overlap",
+        (link("base"), link("arm"), link("hand")),
+        (
+            Joint("shoulder", JointType.REVOLUTE, "base", "arm", Pose((0, 0, 0.1)), (0, 0, 1), lim),
+            Joint("wrist", JointType.REVOLUTE, "arm", "hand", Pose((0, 0, 0.1)), (0, 0, 1), lim),
+        ),
+    )
+
+
+@pytest.mark.parametrize("self_collision", [False, True])
+def test_self_collision_filters_bodies_touching_at_rest(tmp_path: Path, self_collision: bool) -> None:
+    asset = write_usd(_overlapping_chain(), tmp_path / "o.usda", ImportOptions(self_collision=self_collision))
+    stage = _stage(asset)
+    filtered = {
+        (str(p.GetPath()), str(t))
+        for p in stage.Traverse()
+        if p.HasAPI(UsdPhysics.FilteredPairsAPI)
+        for t in UsdPhysics.FilteredPairsAPI(p).GetFilteredPairsRel().GetTargets()
+    }
+    # base–arm and arm–hand share joints (never collide); base–hand touch at rest: filtered
+    assert filtered == ({("/overlap/base", "/overlap/hand")} if self_collision else set())
+    assert validate_stage(asset.path) == []
+    assert read_usd(asset.path) == _overlapping_chain()  # derived from the geometry, not kept in the model

@@ -123,7 +123,10 @@ def import_cmd(
         bool, typer.Option(help="Use visual geometry as colliders for links that have none.")
     ] = ImportOptions.collision_from_visuals,
     self_collision: Annotated[
-        bool, typer.Option(help="Let the robot's links collide with each other.")
+        bool,
+        typer.Option(
+            help="Let the robot's links collide with each other (not those touching at the rest pose)."
+        ),
     ] = ImportOptions.self_collision,
     replace_cylinders_with_capsules: Annotated[
         bool, typer.Option(help="Collider cylinders become capsules.")

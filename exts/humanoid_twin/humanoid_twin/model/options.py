@@ -29,7 +29,8 @@ class ImportOptions:
     collision_from_visuals: bool = False
     """Links without ``<collision>`` get their visual geometry as colliders."""
     self_collision: bool = False
-    """Let the robot's own links collide with each other (parent/child pairs never do)."""
+    """Let the robot's own links collide with each other; parent/child pairs never do, nor bodies whose
+    colliders touch at the rest pose (:func:`~humanoid_twin.model.collisions.touching_links`)."""
     replace_cylinders_with_capsules: bool = False
     """Colliders only: cylinders become capsules of the same radius and total length."""
     drive_type: DriveTarget = "position"

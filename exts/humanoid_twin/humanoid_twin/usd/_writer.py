@@ -52,6 +52,7 @@ from ..model import (
     Visual,
     forward_kinematics,
 )
+from ..model.collisions import touching_links
 from ..model.drives import joint_armature, resolve_drive
 from ..model.transforms import FloatArray, matrix_to_quat
 from . import _tokens as T
@@ -377,11 +378,30 @@ class _Writer:
                 first_body = next((j.child for j in m.child_joints(m.root.name)), m.root.name)
             if self.kind[first_body] == "body":
                 art_root = self.link_paths[first_body]
+        if self.options.self_collision:
+            self._filter_rest_contacts(phys)
         if art_root is not None:
             spec = Sdf.CreatePrimInLayer(phys, art_root)
             _apply(spec, "PhysicsArticulationRootAPI", "NewtonArticulationRootAPI", "PhysxArticulationAPI")
             _attr(spec, "newton:selfCollisionEnabled", V.Bool, self.options.self_collision)
             _attr(spec, T.PHYSX_SELF_COLLISION, V.Bool, self.options.self_collision, custom=True)
+
+    def _filter_rest_contacts(self, phys: Any) -> None:
+        """Bodies whose colliders touch at the rest pose never collide (``FilteredPairsAPI`` on the
+        first of each pair): with self-collision they would push each other apart at the first step."""
+        targets: dict[str, list[str]] = {}
+        for a, b in touching_links(self.model, self.options):
+            body_a, body_b = self.body_of(a), self.body_of(b)
+            if body_a is None or body_b is None or body_a == body_b:
+                continue  # the world does not collide with the robot it carries; one body: no pair
+            first, second = sorted((body_a, body_b))
+            paths = targets.setdefault(first, [])
+            if self.link_paths[second] not in paths:
+                paths.append(self.link_paths[second])
+        for body, paths in targets.items():
+            spec = Sdf.CreatePrimInLayer(phys, self.link_paths[body])
+            _apply(spec, "PhysicsFilteredPairsAPI")
+            _rel(spec, "physics:filteredPairs", paths)
 
     def _over_or_def(self, layer: Any, path: str, type_name: str) -> Any:
         spec = layer.GetPrimAtPath(path)

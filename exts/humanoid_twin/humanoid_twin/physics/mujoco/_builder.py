@@ -33,6 +33,7 @@ from ...model import (
     RobotModel,
     Sphere,
 )
+from ...model.collisions import touching_links
 from ...model.drives import joint_armature, resolve_drive
 from ...model.transforms import FloatArray, matrix_to_quat
 from ._plan import PLACEHOLDER_INERTIA, PLACEHOLDER_MASS, Plan, plan
@@ -98,6 +99,7 @@ class _Builder:
         self.mesh_names: dict[tuple[str, tuple[float, float, float]], str] = {}
         self.taken_meshes: set[str] = set()
         self.taken_geoms: set[str] = set()
+        self.excluded: set[frozenset[str]] = set()
         self.materials = model.materials_by_name()
 
     # ------------------------------------------------------------ setup
@@ -154,7 +156,20 @@ class _Builder:
                 elif self.options.self_collision:
                     # MuJoCo's parent filter skips bodies welded to the world; a joint in USD
                     # disables its two bodies' contacts whatever the base
-                    self.spec.add_exclude(bodyname1=host.name, bodyname2=body.name)
+                    self._exclude(host.name, body.name)
+        if self.options.self_collision:
+            # colliders touching at the rest pose would push their bodies apart at the first step
+            for a, b in touching_links(model, self.options):
+                host_a, host_b = layout.host[a], layout.host[b]
+                if host_a != host_b:
+                    self._exclude(self.bodies[host_a].name, self.bodies[host_b].name)
+
+    def _exclude(self, body1: str, body2: str) -> None:
+        """One ``<exclude>`` per body pair (MuJoCo refuses none twice, but the MJCF stays tidy)."""
+        key = frozenset((body1, body2))
+        if key not in self.excluded:
+            self.excluded.add(key)
+            self.spec.add_exclude(bodyname1=body1, bodyname2=body2)
 
     def _inertial(self, body: Any, link: Link) -> None:
         inertial = link.inertial
