@@ -364,22 +364,24 @@ def _touching_links(
     }
 
 
-@pytest.mark.parametrize("fix_base", [False, True])
-def test_self_collision_never_between_a_joints_two_links(fix_base: bool) -> None:
-    # three boxes: base–arm share a joint (never touch, as in USD); the hand starts 0.1 m from the
-    # base and slides into it (and into the arm, its joint's other link)
+def _three_boxes(wrist: Joint) -> RobotModel:
+    """base → arm → hand, 0.4 m boxes; the shoulder puts the arm 0.1 m above the base (they overlap)."""
+
     def link(name: str) -> Link:
         return Link(name, _inertial(1.0), collisions=(Collision("", Pose(), Box((0.4, 0.4, 0.4))),))
 
     lim = JointLimit(-1.0, 1.0)
-    model = RobotModel(
-        "overlap",
-        (link("base"), link("arm"), link("hand")),
-        (
-            Joint("shoulder", JointType.REVOLUTE, "base", "arm", Pose((0, 0, 0.1)), (0, 0, 1), lim),
-            Joint("wrist", JointType.PRISMATIC, "arm", "hand", Pose((0.5, 0, 0)), (1, 0, 0), lim),
-        ),
-    )
+    shoulder = Joint("shoulder", JointType.REVOLUTE, "base", "arm", Pose((0, 0, 0.1)), (0, 0, 1), lim)
+    return RobotModel("overlap", (link("base"), link("arm"), link("hand")), (shoulder, wrist))
+
+
+@pytest.mark.parametrize("fix_base", [False, True])
+def test_self_collision_never_between_a_joints_two_links(fix_base: bool) -> None:
+    # base–arm share a joint (never touch, as in USD); the hand starts 0.1 m from the base and
+    # slides into it (and into the arm, its joint's other link)
+    lim = JointLimit(-1.0, 1.0)
+    slide = Joint("wrist", JointType.PRISMATIC, "arm", "hand", Pose((0.5, 0, 0)), (1, 0, 0), lim)
+    model = _three_boxes(slide)
     options = ImportOptions(self_collision=True, fix_base=fix_base)
     assert _touching_links(model, options) == set()
     assert _touching_links(model, options, {"wrist": -0.4}) == {frozenset({"base", "hand"})}
@@ -389,18 +391,8 @@ def test_self_collision_never_between_a_joints_two_links(fix_base: bool) -> None
 @pytest.mark.parametrize("fix_base", [False, True])
 def test_self_collision_filters_links_touching_at_rest(fix_base: bool) -> None:
     # base and hand overlap at the rest pose: with self-collision they would push each other apart
-    def link(name: str) -> Link:
-        return Link(name, _inertial(1.0), collisions=(Collision("", Pose(), Box((0.4, 0.4, 0.4))),))
-
     lim = JointLimit(-1.0, 1.0)
-    model = RobotModel(
-        "overlap",
-        (link("base"), link("arm"), link("hand")),
-        (
-            Joint("shoulder", JointType.REVOLUTE, "base", "arm", Pose((0, 0, 0.1)), (0, 0, 1), lim),
-            Joint("wrist", JointType.REVOLUTE, "arm", "hand", Pose((0, 0, 0.1)), (0, 0, 1), lim),
-        ),
-    )
+    model = _three_boxes(Joint("wrist", JointType.REVOLUTE, "arm", "hand", Pose((0, 0, 0.1)), (0, 0, 1), lim))
     assert _touching_links(model, ImportOptions(self_collision=True, fix_base=fix_base)) == set()
     spec = build_spec(model, ImportOptions(self_collision=True, fix_base=fix_base))
     assert {frozenset((e.bodyname1, e.bodyname2)) for e in spec.excludes} >= {frozenset({"base", "hand"})}
