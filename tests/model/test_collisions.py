@@ -26,7 +26,8 @@ from humanoid_twin.model import (
     Sphere,
     Visual,
 )
-from humanoid_twin.model.collisions import colliders, rest_pose, touching_links
+from humanoid_twin.model.collisions import colliders, touching_links
+from humanoid_twin.model.kinematics import rest_pose
 from humanoid_twin.model.transforms import axis_angle_to_quat
 
 _INERTIAL = Inertial(1.0, Pose(), (0.01, 0.0, 0.0, 0.01, 0.0, 0.01))

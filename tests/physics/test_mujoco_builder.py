@@ -571,7 +571,8 @@ def _self_contacts(mm, data) -> int:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("which", ["iCubGenova04", "iCubGazeboV2_7"])
 def test_self_collision_excludes_the_colliders_touching_at_rest(which: str) -> None:
-    from humanoid_twin.model.collisions import rest_pose, touching_links
+    from humanoid_twin.model.collisions import touching_links
+    from humanoid_twin.model.kinematics import rest_pose
 
     model = read_robot(which)
     options = ImportOptions(self_collision=True)

@@ -543,9 +543,7 @@ def emulate(
         robot = None
         if session_config is not None:
             robot_config = load_session_config(session_config).robot
-            if (
-                robot_config.urdf
-            ):  # another robot: its zero pose in its limits, its lowest collider on the floor
+            if robot_config.urdf:  # another robot: its zero pose in its limits, lowest collider on the floor
                 model, options = load_robot(robot_config)
                 robot = EmulatedRobot(cfg, robot=model, options=options)
         if cfg.domain_id is None:

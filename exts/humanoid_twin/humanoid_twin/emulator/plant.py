@@ -212,12 +212,6 @@ def _import_mujoco() -> Any:
     return import_mujoco()
 
 
-def _within_limits(q: float, lower: float | None, upper: float | None) -> float:
-    """``q`` moved into ``[lower, upper]`` (None: unbounded)."""
-    q = q if lower is None else max(q, lower)
-    return q if upper is None else min(q, upper)
-
-
 class EmulatedRobot:
     """The "physical" robot: a MuJoCo simulation the twin does not see inside.
 
@@ -255,12 +249,7 @@ class EmulatedRobot:
         self.config = config if config is not None else EmulatorConfig()
         self.robot = robot if robot is not None else humanoid.load_humanoid()
         self.options = options if options is not None else humanoid.STANDING_OPTIONS
-        if pose is None:
-            pose = (
-                humanoid.NOMINAL_POSE
-                if all(self.robot.has_joint(n) for n in humanoid.NOMINAL_POSE)
-                else {j.name: _within_limits(0.0, j.lower, j.upper) for j in self.robot.actuated_joints}
-            )
+        pose = humanoid.standing_pose(self.robot) if pose is None else pose
         self.pose: Mapping[str, float] = MappingProxyType(dict(pose))
         self._mj = _import_mujoco()
         self.model: Any = build_model(self.robot, self.options, floor=True, timestep=self.config.timestep)

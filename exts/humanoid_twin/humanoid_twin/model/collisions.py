@@ -15,18 +15,17 @@ Minkowski difference (Gilbert–Johnson–Keerthi), in plain numpy.
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from ._robot import Box, Capsule, Cylinder, Geometry, Link, Mesh, Pose, RobotModel, Sphere
-from .kinematics import forward_kinematics
+from .kinematics import forward_kinematics, rest_pose
 from .options import ImportOptions
 from .transforms import FloatArray
 
-__all__ = ["REST_CONTACT_MARGIN", "colliders", "rest_pose", "touching_links"]
+__all__ = ["REST_CONTACT_MARGIN", "colliders", "touching_links"]
 
 REST_CONTACT_MARGIN = 1e-3
 """[m] colliders closer than this at the rest pose count as touching (simulators start contacts
@@ -46,18 +45,6 @@ def colliders(link: Link, options: ImportOptions) -> tuple[tuple[Geometry, Pose]
     if options.collision_from_visuals:
         return tuple((v.geometry, v.origin) for v in link.visuals)
     return ()
-
-
-def rest_pose(model: RobotModel) -> dict[str, float]:
-    """Every 1-DoF joint at 0, moved into its limits when 0 is outside them [rad] or [m]."""
-    q: dict[str, float] = {}
-    for j in model.joints:
-        if not j.type.is_actuated_1dof:
-            continue
-        lo = j.limit.lower if j.limit is not None and j.limit.lower is not None else -math.inf
-        hi = j.limit.upper if j.limit is not None and j.limit.upper is not None else math.inf
-        q[j.name] = min(max(0.0, lo), hi)
-    return q
 
 
 @dataclass(frozen=True)

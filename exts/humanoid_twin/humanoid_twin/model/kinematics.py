@@ -10,7 +10,7 @@ import numpy as np
 from ._robot import Joint, JointType, Pose, RobotModel
 from .transforms import FloatArray, QuatWXYZ, axis_angle_to_quat, quat_multiply, quat_to_matrix
 
-__all__ = ["FEET", "FlatFeet", "forward_kinematics", "joint_motion"]
+__all__ = ["FEET", "FlatFeet", "forward_kinematics", "joint_motion", "rest_pose"]
 
 FEET = ("left_foot", "right_foot")
 """The sole frames (fixed, massless links) a standing robot's feet are found by (docs/conventions.md)."""
@@ -24,6 +24,12 @@ def joint_motion(joint: Joint, q: float) -> FloatArray:
     elif joint.type is JointType.PRISMATIC:
         t[:3, 3] = np.asarray(joint.axis) * q
     return t
+
+
+def rest_pose(model: RobotModel) -> dict[str, float]:
+    """Every actuated joint at 0, moved into its limits when 0 is outside them [rad] or [m] (mimic
+    joints follow their leaders): how another robot than the bundled humanoid stands by default."""
+    return {j.name: min(max(0.0, j.lower), j.upper) for j in model.actuated_joints}
 
 
 def forward_kinematics(

@@ -20,6 +20,7 @@ from types import MappingProxyType
 
 from ..errors import DescriptionError
 from ..model import ImportOptions, RobotModel
+from ..model.kinematics import rest_pose
 
 __all__ = [
     "FEET",
@@ -82,6 +83,16 @@ NOMINAL_POSE: Mapping[str, float] = MappingProxyType(
 """Standing pose [rad]: knees bent 0.6 rad with the soles flat and the pelvis upright and straight
 above the ankles (hip + knee + ankle pitch = 0), arms slightly away from the body, elbows slightly
 bent. Joints not listed are 0. The pelvis origin is then 0.849 m above the soles."""
+
+
+def standing_pose(robot: RobotModel) -> dict[str, float]:
+    """The pose ``robot`` stands at when none is given [rad]: :data:`NOMINAL_POSE` for the bundled
+    humanoid (a robot with all of its joints), else the robot's zero pose moved into its joint limits
+    (:func:`~humanoid_twin.model.kinematics.rest_pose`)."""
+    if all(robot.has_joint(n) for n in NOMINAL_POSE):
+        return dict(NOMINAL_POSE)
+    return rest_pose(robot)
+
 
 STANDING_OPTIONS = ImportOptions(drive_stiffness=1000.0, drive_damping=50.0, armature=0.05)
 """Import options with which the humanoid stands at :data:`NOMINAL_POSE` under joint PD control in

@@ -80,17 +80,11 @@ def nominal_state(robot: RobotModel, options: ImportOptions, timestep: float) ->
     """Standing at rest at the nominal pose (the bundled humanoid's :data:`NOMINAL_POSE`, else zeros
     moved into each joint's limits), upright with the lowest collider on the floor."""
     from ..physics.mujoco import MujocoBackend
+    from ..robots.humanoid import standing_pose
 
     names = tuple(j.name for j in robot.actuated_joints)
-    pose: dict[str, float] = {}
-    if robot.name == "humanoid" or {"left_knee", "right_knee"} <= set(names):
-        from ..robots.humanoid import NOMINAL_POSE
-
-        pose = dict(NOMINAL_POSE)
+    pose = standing_pose(robot)  # another robot's zero pose may lie outside a limit (iCub's elbows)
     q = np.array([pose.get(n, 0.0) for n in names])
-    lower = np.array([-np.inf if j.lower is None else j.lower for j in robot.actuated_joints])
-    upper = np.array([np.inf if j.upper is None else j.upper for j in robot.actuated_joints])
-    q = np.clip(q, lower, upper)  # another robot's zero pose may lie outside a limit (iCub's elbows)
     backend = MujocoBackend(robot, options, timestep=timestep, nthread=0)
     h = backend.rest_height(q)
     return RobotState(
