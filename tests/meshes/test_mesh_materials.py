@@ -197,3 +197,10 @@ def test_palette_is_validated() -> None:
         TriangleMesh([[0, 0, 0], [1, 0, 0], [0, 1, 0]], [[0, 1, 2]], [2], (RED,))
     with pytest.raises(ValueError, match="1 entries for 2 faces"):
         TriangleMesh([[0, 0, 0], [1, 0, 0], [0, 1, 0]], [[0, 1, 2], [0, 2, 1]], [0], (RED,))
+
+
+def test_dae_dangling_effect_loads_without_colour(tmp_path: Path) -> None:
+    text = dae(ONE_MATERIAL, EFFECTS, BIND_BOTH).replace('url="#red-effect"', 'url="other.dae#red"')
+    mesh = load_mesh(write(tmp_path / "dangling.dae", text))
+    assert mesh.face_count == 2
+    assert mesh.materials == (Material("red"),)

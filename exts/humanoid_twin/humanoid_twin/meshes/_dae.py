@@ -308,7 +308,8 @@ class _Reader:
     def material(self, material: Element) -> Material:
         name = material.get("name") or material.get("id") or ""
         inst = material.find("instance_effect")
-        effect = self.lookup(inst.get("url", ""), "instance_effect") if inst is not None else None
+        url = inst.get("url", "") if inst is not None else ""
+        effect = self.ids.get(url[1:]) if url.startswith("#") else None  # colours are not worth failing on
         technique = effect.find("profile_COMMON/technique") if effect is not None else None
         shading = None
         if technique is not None:

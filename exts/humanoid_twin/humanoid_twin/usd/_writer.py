@@ -846,7 +846,9 @@ def write_usd(
             next to it, and ``path`` is the interface layer that payloads both.
         options: import options (fixed base, merging, drives, colliders…).
         layered: write the Isaac Sim 4.5 layout (three files) instead of one file.
-        mesh_loader: reads a mesh file into an object with ``vertices`` (N, 3) and ``faces`` (M, 3);
+        mesh_loader: reads a mesh file into an object with ``vertices`` (N, 3) and ``faces`` (M, 3),
+            and optionally the file's materials (``face_materials``, ``materials``, as
+            :class:`~humanoid_twin.meshes.TriangleMesh`);
             default :func:`humanoid_twin.meshes.load_mesh`.
 
     Every file is written to a temporary name first and renamed at the end: when anything fails
