@@ -1,4 +1,5 @@
-"""Mesh loading: STL, OBJ and COLLADA files into immutable :class:`TriangleMesh` values.
+"""Mesh loading: STL, OBJ and COLLADA files into immutable :class:`TriangleMesh` values, with the
+files' own materials per face (COLLADA effects, OBJ ``.mtl``).
 
 Pure numpy; no runtime (pxr, mujoco) is imported here.
 """

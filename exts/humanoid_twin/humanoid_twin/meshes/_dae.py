@@ -5,7 +5,12 @@ What it reads:
 * ``<library_geometries>``: ``<mesh>`` with ``<triangles>``, ``<polylist>``, ``<polygons>``,
   ``<trifans>`` and ``<tristrips>`` primitives; positions come from the ``VERTEX`` input's
   ``POSITION`` source (accessor ``stride``/``offset`` honoured). Polygons are triangulated as fans;
-  ``<ph>`` holes are ignored. Lines, normals, texture coordinates and materials are ignored.
+  ``<ph>`` holes are ignored. Lines, normals and texture coordinates are ignored.
+* Materials: a primitive's ``material`` symbol is bound by the placing instance's
+  ``<bind_material><instance_material symbol target>`` (else the symbol is taken as a ``<material>``
+  id); the material's ``<instance_effect>`` gives the ``profile_COMMON`` technique's diffuse
+  ``<color>`` (``emission`` for ``<constant>``) or ``<texture>`` (kept as the image's file name).
+  Every face gets an index into the mesh's palette (-1 when unbound or unresolvable).
 * The scene (``<scene><instance_visual_scene>``, else the first ``<visual_scene>``): nodes are
   walked recursively, composing ``<matrix>``, ``<translate>``, ``<rotate>`` and ``<scale>`` in
   document order; ``<instance_geometry>``, ``<instance_node>`` and ``<instance_controller>`` (the
@@ -32,6 +37,7 @@ from defusedxml import DefusedXmlException
 from numpy.typing import NDArray
 
 from ..errors import MeshError
+from ..model._robot import Material
 from ..model.transforms import FloatArray
 from ._mesh import TriangleMesh
 
@@ -42,6 +48,7 @@ _log = logging.getLogger(__name__)
 IntArray = NDArray[np.int64]
 
 _PRIMITIVES = ("triangles", "polylist", "polygons", "trifans", "tristrips")
+_SHADINGS = ("phong", "lambert", "blinn", "constant")
 _MAX_DEPTH = 64
 
 # ``file_T_zup`` rotations for the up-axis conversion (applied when apply_up_axis=True).
@@ -73,8 +80,11 @@ class _Reader:
     root: Element
     file: Path
     ids: dict[str, Element] = field(default_factory=dict)
-    geometry_cache: dict[str, tuple[FloatArray, IntArray] | None] = field(default_factory=dict)
+    geometry_cache: dict[str, _Geometry | None] = field(default_factory=dict)
     source_cache: dict[str, FloatArray] = field(default_factory=dict)
+    palette: dict[str, int] = field(default_factory=dict)
+    """``<material>`` id → index into :attr:`materials` (-1: unresolvable)."""
+    materials: list[Material] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.ids = {el.get("id", ""): el for el in self.root.iter() if el.get("id")}
@@ -89,21 +99,27 @@ class _Reader:
         geometries = self.root.findall("library_geometries/geometry")
         if not geometries:
             raise self.error("the COLLADA file has no <geometry> in <library_geometries>")
-        instances: list[tuple[FloatArray, Element]] = []
+        instances: list[tuple[FloatArray, Element, Element | None]] = []
         scene = self.scene()
         if scene is None:
-            instances = [(np.eye(4), g) for g in geometries]
+            instances = [(np.eye(4), g, None) for g in geometries]
         else:
             for node in scene.findall("node"):
                 self.walk(node, np.eye(4), instances, depth=0)
         parts_v: list[FloatArray] = []
         parts_f: list[IntArray] = []
+        parts_m: list[NDArray[np.int32]] = []
         offset = 0
-        for matrix, geometry in instances:
+        for matrix, geometry, instance in instances:
             mesh = self.geometry(geometry)
             if mesh is None:
                 continue
-            v, f = mesh
+            v, f = mesh.positions, mesh.faces
+            if mesh.symbols:
+                bound = np.array([self.bound_material(sym, instance) for sym in mesh.symbols], np.int32)
+                parts_m.append(bound[mesh.face_symbols])
+            else:
+                parts_m.append(np.full(len(f), -1, np.int32))
             v = v @ matrix[:3, :3].T + matrix[:3, 3]
             if np.linalg.det(matrix[:3, :3]) < 0:  # mirrored instance: keep outward winding
                 f = f[:, ::-1]
@@ -117,7 +133,10 @@ class _Reader:
             vertices = vertices @ _UP_AXIS_ROTATION[up_axis].T
         if not np.all(np.isfinite(vertices)):
             raise self.error("the COLLADA geometry has a non-finite (NaN or inf) coordinate", "float_array")
-        return TriangleMesh(vertices, np.concatenate(parts_f).astype(np.int32))
+        faces = np.concatenate(parts_f).astype(np.int32)
+        if not self.materials:
+            return TriangleMesh(vertices, faces)
+        return TriangleMesh(vertices, faces, np.concatenate(parts_m), tuple(self.materials))
 
     def asset(self) -> tuple[float, str]:
         unit = 1.0
@@ -155,7 +174,11 @@ class _Reader:
     # ----------------------------------------------------------------- scene graph
 
     def walk(
-        self, node: Element, parent: FloatArray, out: list[tuple[FloatArray, Element]], depth: int
+        self,
+        node: Element,
+        parent: FloatArray,
+        out: list[tuple[FloatArray, Element, Element | None]],
+        depth: int,
     ) -> None:
         if depth > _MAX_DEPTH:
             raise self.error(
@@ -168,7 +191,7 @@ class _Reader:
             elif child.tag == "instance_node":
                 self.walk(self.lookup(child.get("url", ""), "instance_node"), world, out, depth + 1)
             elif child.tag == "instance_geometry":
-                out.append((world, self.lookup(child.get("url", ""), "instance_geometry")))
+                out.append((world, self.lookup(child.get("url", ""), "instance_geometry"), child))
             elif child.tag == "instance_controller":
                 controller = self.lookup(child.get("url", ""), "instance_controller")
                 skin = controller.find("skin")
@@ -177,7 +200,7 @@ class _Reader:
                     continue
                 bind = skin.find("bind_shape_matrix")
                 bind_m = self.floats(bind, 16).reshape(4, 4) if bind is not None else np.eye(4)
-                out.append((world @ bind_m, self.lookup(skin.get("source", ""), "skin")))
+                out.append((world @ bind_m, self.lookup(skin.get("source", ""), "skin"), child))
 
     def node_transform(self, node: Element) -> FloatArray:
         m = np.eye(4)
@@ -217,34 +240,115 @@ class _Reader:
 
     # ----------------------------------------------------------------- geometry
 
-    def geometry(self, geometry: Element) -> tuple[FloatArray, IntArray] | None:
+    def geometry(self, geometry: Element) -> _Geometry | None:
         key = geometry.get("id") or str(id(geometry))
         if key not in self.geometry_cache:
             self.geometry_cache[key] = self.read_geometry(geometry)
         return self.geometry_cache[key]
 
-    def read_geometry(self, geometry: Element) -> tuple[FloatArray, IntArray] | None:
+    def read_geometry(self, geometry: Element) -> _Geometry | None:
         mesh = geometry.find("mesh")
         if mesh is None:
             _log.debug("%s: geometry %r is not a <mesh> and is ignored", self.file, geometry.get("id"))
             return None
         parts: list[tuple[FloatArray, IntArray]] = []
+        symbols: dict[str, int] = {}
+        prim_symbols: list[int] = []
         for prim in mesh:
             if prim.tag in _PRIMITIVES:
                 source_url, vertex_offset, stride = self.vertex_input(prim)
                 positions = self.positions(source_url)
                 parts.append((positions, self.triangles(prim, vertex_offset, stride, len(positions))))
+                symbol = prim.get("material")
+                prim_symbols.append(-1 if symbol is None else symbols.setdefault(symbol, len(symbols)))
         if not parts:
             return None
+        face_symbols = np.repeat(np.array(prim_symbols, np.int64), [len(t) for _, t in parts])
+        names = tuple(symbols)
+        if names and -1 in prim_symbols:  # faces without a symbol index a trailing "no material"
+            face_symbols[face_symbols < 0] = len(names)
+            names = (*names, "")
         first = parts[0][0]
         if all(p is first for p, _ in parts):
-            return first, np.concatenate([t for _, t in parts])
+            return _Geometry(first, np.concatenate([t for _, t in parts]), face_symbols, names)
         # primitives on different position sources: stack the sources
         bases = np.cumsum([0] + [len(p) for p, _ in parts[:-1]])
-        return (
+        return _Geometry(
             np.concatenate([p for p, _ in parts]),
             np.concatenate([t + base for (_, t), base in zip(parts, bases, strict=True)]),
+            face_symbols,
+            names,
         )
+
+    # ----------------------------------------------------------------- materials
+
+    def bound_material(self, symbol: str, instance: Element | None) -> int:
+        """Palette index of the material ``symbol`` is bound to by ``instance`` (-1: none)."""
+        if not symbol:
+            return -1
+        target = "#" + symbol  # no binding: the symbol is taken as the material's id
+        if instance is not None:
+            for bind in instance.iterfind("bind_material/technique_common/instance_material"):
+                if bind.get("symbol") == symbol:
+                    target = bind.get("target", "")
+                    break
+        key = target[1:] if target.startswith("#") else target
+        if key not in self.palette:
+            material = self.ids.get(key) if target.startswith("#") else None
+            if material is None or material.tag != "material":
+                _log.debug(
+                    "%s: material %r of symbol %r not found; faces left without", self.file, target, symbol
+                )
+                self.palette[key] = -1
+            else:
+                self.palette[key] = len(self.materials)
+                self.materials.append(self.material(material))
+        return self.palette[key]
+
+    def material(self, material: Element) -> Material:
+        name = material.get("name") or material.get("id") or ""
+        inst = material.find("instance_effect")
+        url = inst.get("url", "") if inst is not None else ""
+        effect = self.ids.get(url[1:]) if url.startswith("#") else None  # colours are not worth failing on
+        technique = effect.find("profile_COMMON/technique") if effect is not None else None
+        shading = None
+        if technique is not None:
+            shading = next((c for c in technique if c.tag in _SHADINGS), None)
+        if effect is None or shading is None:
+            _log.debug("%s: material %r has no profile_COMMON effect; no colour", self.file, name)
+            return Material(name)
+        slot = shading.find("emission" if shading.tag == "constant" else "diffuse")
+        if slot is None:
+            return Material(name)
+        color = slot.find("color")
+        if color is not None:
+            values = self.floats(color)
+            if values.size not in (3, 4) or not np.all(np.isfinite(values)):
+                raise self.error(
+                    f"material {name!r}: colour {_clip(color.text or '')!r} is not 3 or 4 numbers", "color"
+                )
+            c = np.clip(values, 0.0, 1.0).tolist() + [1.0] * (4 - values.size)
+            return Material(name, (c[0], c[1], c[2], c[3]))
+        texture = slot.find("texture")
+        if texture is not None:
+            return Material(name, None, self.texture_file(effect, texture.get("texture", "")))
+        return Material(name)
+
+    def texture_file(self, effect: Element, sampler: str) -> str | None:
+        """The image file a ``<texture texture=sampler>`` reads: sampler → surface → image."""
+        params = {p.get("sid", ""): p for p in effect.iter("newparam")}
+        image_id = sampler
+        param = params.get(sampler)
+        if param is not None:
+            source = param.findtext("sampler2D/source")
+            surface = params.get((source or "").strip())
+            init = surface.findtext("surface/init_from") if surface is not None else None
+            image_id = (init or param.findtext("sampler2D/instance_image") or "").strip()
+        image = self.ids.get(image_id)
+        if image is None or image.tag != "image":
+            return None
+        ref = image.findtext("init_from/ref") or image.findtext("init_from")
+        return ref.strip() if ref else None
 
     def vertex_input(self, prim: Element) -> tuple[str, int, int]:
         offsets: list[int] = []
@@ -342,6 +446,18 @@ class _Reader:
             return np.concatenate([_strip(p) for p in polygons])
         sizes = np.array([len(p) for p in polygons], dtype=np.int64)
         return _fans(np.concatenate(polygons), sizes)
+
+
+@dataclass(frozen=True)
+class _Geometry:
+    """One ``<geometry>``'s triangles and the material symbol of each."""
+
+    positions: FloatArray
+    faces: IntArray
+    face_symbols: IntArray
+    """Index into :attr:`symbols` per face."""
+    symbols: tuple[str, ...]
+    """The primitives' ``material`` symbols ('' for primitives without one); empty when none has."""
 
 
 def _fans(idx: IntArray, sizes: IntArray) -> IntArray:

@@ -33,7 +33,9 @@ def load_mesh(path: str | Path, *, apply_up_axis: bool = False) -> TriangleMesh:
     exporters leave them (COLLADA geometries that share one position array, stray OBJ ``v``
     lines), and bounds, USD extents and MuJoCo's collision hulls would count them. Results are
     cached by (resolved path, modification time, size), so a mesh referenced by many links is read
-    once; the returned mesh is immutable and may be shared.
+    once; the returned mesh is immutable and may be shared. COLLADA and OBJ files also give their own
+    materials, per face (:attr:`TriangleMesh.face_materials` into :attr:`TriangleMesh.materials`);
+    an OBJ's ``.mtl`` files are read with it (the cache key is the OBJ's alone).
 
     Args:
         path: the mesh file.

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ..model._robot import Material
 from ..model.transforms import FloatArray
 
 __all__ = ["TriangleMesh"]
@@ -24,7 +25,7 @@ def _frozen(a: NDArray[Any]) -> NDArray[Any]:
 class TriangleMesh:
     """An indexed triangle mesh in the file's own frame, in metres.
 
-    Both arrays are read-only, so a mesh can be shared (the loader caches them). Construction
+    The arrays are read-only, so a mesh can be shared (the loader caches them). Construction
     validates shapes, dtypes, finiteness and index range; it raises ``ValueError`` on violation
     (readers translate that into :class:`~humanoid_twin.errors.MeshError` with the file name).
     """
@@ -33,6 +34,12 @@ class TriangleMesh:
     """Vertex positions, shape (N, 3), float64 [m]."""
     faces: IntArray
     """Triangles as vertex indices, shape (M, 3), int32, counter-clockwise seen from outside."""
+    face_materials: IntArray | None = None
+    """Per-face index into :attr:`materials`, shape (M,), int32; -1 for a face the file gives no
+    material. None when the file has no materials (then :attr:`materials` is empty)."""
+    materials: tuple[Material, ...] = ()
+    """The file's own materials (COLLADA ``<material>``, OBJ ``.mtl``) the faces use: the palette
+    :attr:`face_materials` indexes. A URDF ``<material>`` on the visual takes precedence."""
 
     def __post_init__(self) -> None:
         v = np.array(self.vertices, dtype=np.float64, copy=True)
@@ -54,6 +61,20 @@ class TriangleMesh:
             )
         object.__setattr__(self, "vertices", _frozen(v))
         object.__setattr__(self, "faces", _frozen(f.astype(np.int32)))
+        object.__setattr__(self, "materials", tuple(self.materials))
+        if self.face_materials is None:
+            if self.materials:
+                raise ValueError(f"{len(self.materials)} materials given without face_materials")
+            return
+        fm = np.array(self.face_materials, dtype=np.int64, copy=True).reshape(-1)
+        if fm.shape != (len(f),):
+            raise ValueError(f"face_materials has {fm.size} entries for {len(f)} faces")
+        if fm.size and (int(fm.min()) < -1 or int(fm.max()) >= len(self.materials)):
+            raise ValueError(
+                f"face material indices span [{int(fm.min())}, {int(fm.max())}] but there are "
+                f"{len(self.materials)} materials"
+            )
+        object.__setattr__(self, "face_materials", _frozen(fm.astype(np.int32)))
 
     # ------------------------------------------------------------- summaries
 
@@ -91,6 +112,23 @@ class TriangleMesh:
         out: FloatArray = np.divide(acc, length, out=np.zeros_like(acc), where=length > 0)
         return out
 
+    def face_areas(self) -> FloatArray:
+        """Area of every face, shape (M,) [m²]."""
+        tri = self.vertices[self.faces]
+        out: FloatArray = 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
+        return out
+
+    def dominant_material(self) -> Material | None:
+        """The file material covering the largest surface area (faces without one do not count);
+        None when no face has a material. Ties go to the first material of the palette."""
+        if self.face_materials is None:
+            return None
+        used = self.face_materials >= 0
+        if not used.any():
+            return None
+        area = np.bincount(self.face_materials[used], self.face_areas()[used], minlength=len(self.materials))
+        return self.materials[int(np.argmax(area))]
+
     def area(self) -> float:
         """Total surface area [m²]."""
         tri = self.vertices[self.faces]
@@ -109,14 +147,14 @@ class TriangleMesh:
         """A copy with vertices scaled per axis; a negative determinant flips the winding."""
         s = np.broadcast_to(np.asarray(scale, dtype=np.float64), (3,))
         faces = self.faces if np.prod(s) >= 0 else self.faces[:, ::-1]
-        return TriangleMesh(self.vertices * s, faces)
+        return TriangleMesh(self.vertices * s, faces, self.face_materials, self.materials)
 
     def transformed(self, matrix: FloatArray) -> TriangleMesh:
         """A copy with the 4×4 homogeneous ``matrix`` applied to the vertices."""
         m = np.asarray(matrix, dtype=np.float64)
         v = self.vertices @ m[:3, :3].T + m[:3, 3]
         faces = self.faces if np.linalg.det(m[:3, :3]) >= 0 else self.faces[:, ::-1]
-        return TriangleMesh(v, faces)
+        return TriangleMesh(v, faces, self.face_materials, self.materials)
 
     def compacted(self) -> TriangleMesh:
         """This mesh without the vertices no face uses (order kept); itself when every vertex is used."""
@@ -125,7 +163,10 @@ class TriangleMesh:
         if used.all():
             return self
         new_index = np.cumsum(used) - 1
-        return TriangleMesh(self.vertices[used], new_index[self.faces])
+        return TriangleMesh(self.vertices[used], new_index[self.faces], self.face_materials, self.materials)
 
     def __repr__(self) -> str:
-        return f"TriangleMesh(vertices={self.vertex_count}, faces={self.face_count})"
+        return (
+            f"TriangleMesh(vertices={self.vertex_count}, faces={self.face_count}, "
+            f"materials={len(self.materials)})"
+        )

@@ -1,20 +1,32 @@
-"""Wavefront OBJ reader: ``v`` and ``f`` records only.
+"""Wavefront OBJ reader: ``v`` and ``f`` records, and the ``mtllib``/``usemtl`` materials.
 
 Faces with more than three corners are triangulated as fans around their first corner. Indices are
 1-based; negative indices count back from the last vertex defined before the face. Texture
-coordinates, normals, groups, materials, lines and points are ignored.
+coordinates, normals, groups, lines and points are ignored.
+
+Materials: ``usemtl NAME`` gives the faces after it the material ``NAME`` of the ``.mtl`` files named
+by ``mtllib`` (relative to the OBJ file): its diffuse colour ``Kd``, opacity ``d`` and diffuse
+texture ``map_Kd`` (kept as a file name). ``Tr`` is ignored: exporters disagree on its sense
+(MeshLab writes ``Tr 1`` on opaque materials, others mean ``1 - d``). A missing ``.mtl`` file or an
+unknown material name is logged as a warning and leaves those faces without a material.
 """
 
 from __future__ import annotations
 
+import logging
+import math
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ..errors import MeshError
+from ..model._robot import Material
 from ._mesh import TriangleMesh
 
 __all__ = ["parse_obj"]
+
+_log = logging.getLogger(__name__)
 
 
 def parse_obj(data: bytes, file: Path) -> TriangleMesh:
@@ -22,6 +34,8 @@ def parse_obj(data: bytes, file: Path) -> TriangleMesh:
     text = data.decode("utf-8", errors="replace")
     vertex_rows: list[list[str]] = []
     corner_index: list[int] = []  # 0-based vertex index of every triangle corner
+    libraries: list[tuple[str, int]] = []  # mtllib file names and their line
+    runs: list[tuple[int, str, int]] = []  # (first triangle, usemtl name, line) in file order
     for lineno, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if line.startswith("v ") or line.startswith("v\t"):
@@ -56,6 +70,10 @@ def parse_obj(data: bytes, file: Path) -> TriangleMesh:
                 polygon.append(index)
             for i in range(1, len(polygon) - 1):
                 corner_index.extend((polygon[0], polygon[i], polygon[i + 1]))
+        elif line.startswith("usemtl"):
+            runs.append((len(corner_index) // 3, line[6:].strip(), lineno))
+        elif line.startswith("mtllib"):
+            libraries.extend((name, lineno) for name in line[6:].split())
     if not vertex_rows:
         raise MeshError("the OBJ file has no 'v' vertex records", file=file)
     if not corner_index:
@@ -75,4 +93,90 @@ def parse_obj(data: bytes, file: Path) -> TriangleMesh:
             f"vertex {bad + 1} has a non-finite coordinate {' '.join(vertex_rows[bad])!r}", file=file
         )
     faces = np.asarray(corner_index, dtype=np.int32).reshape(-1, 3)
-    return TriangleMesh(vertices, faces)
+    if not runs:
+        return TriangleMesh(vertices, faces)
+    face_materials, materials = _face_materials(runs, len(faces), _read_libraries(libraries, file), file)
+    return TriangleMesh(vertices, faces, face_materials, materials)
+
+
+def _face_materials(
+    runs: list[tuple[int, str, int]], face_count: int, library: dict[str, Material], file: Path
+) -> tuple[NDArray[np.int32], tuple[Material, ...]]:
+    """Per-face palette indices from the ``usemtl`` runs; the palette holds the materials used."""
+    palette: dict[str, int] = {}
+    index = np.full(face_count, -1, dtype=np.int32)
+    for k, (first, name, lineno) in enumerate(runs):
+        end = runs[k + 1][0] if k + 1 < len(runs) else face_count
+        if end <= first:
+            continue
+        if name not in library:
+            _log.warning(
+                "%s:%d: usemtl %r names no material of its mtllib files; faces left grey", file, lineno, name
+            )
+            continue
+        index[first:end] = palette.setdefault(name, len(palette))
+    if not palette:
+        return index, ()
+    by_index = {i: library[name] for name, i in palette.items()}
+    return index, tuple(by_index[i] for i in range(len(palette)))
+
+
+def _read_libraries(libraries: list[tuple[str, int]], file: Path) -> dict[str, Material]:
+    materials: dict[str, Material] = {}
+    for name, lineno in libraries:
+        mtl = file.parent / name
+        try:
+            text = mtl.read_bytes().decode("utf-8", errors="replace")
+        except OSError as err:
+            _log.warning(
+                "%s:%d: material library %r cannot be read (%s); its materials are left grey",
+                file,
+                lineno,
+                name,
+                err.strerror or err,
+            )
+            continue
+        for mat in _parse_mtl(text, mtl):
+            materials.setdefault(mat.name, mat)
+    return materials
+
+
+def _parse_mtl(text: str, file: Path) -> list[Material]:
+    """The materials of an ``.mtl`` file: ``newmtl``, ``Kd``, ``d`` and ``map_Kd``."""
+    out: list[Material] = []
+    name: str | None = None
+    kd: tuple[float, float, float] | None = None
+    alpha = 1.0
+    texture: str | None = None
+
+    def close() -> None:
+        if name is not None:
+            out.append(Material(name, (*kd, alpha) if kd is not None else None, texture))
+
+    for lineno, raw in enumerate(text.splitlines(), start=1):
+        parts = raw.split()
+        if not parts:
+            continue
+        key = parts[0]
+        if key == "newmtl":
+            close()
+            name, kd, alpha, texture = " ".join(parts[1:]), None, 1.0, None
+        elif key in ("Kd", "d"):
+            count = 3 if key == "Kd" else 1
+            try:
+                values = [float(x) for x in parts[1 : 1 + count]]
+            except ValueError:
+                values = []
+            if len(values) != count or not all(math.isfinite(x) for x in values):
+                raise MeshError(
+                    f"{key} record {raw.strip()!r} does not hold {count} numbers", file=file, line=lineno
+                )
+            clipped = [min(max(x, 0.0), 1.0) for x in values]
+            if key == "Kd":
+                kd = (clipped[0], clipped[1], clipped[2])
+            else:
+                alpha = clipped[0]
+        elif key == "map_Kd" and len(parts) > 1:
+            texture = parts[-1]
+    close()
+    return out

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ..errors import DescriptionError, ModelError, TwinError
 from ..meshes import TriangleMesh
@@ -393,10 +394,40 @@ class _Reader:
         first = np.repeat(starts, ntri)
         k = np.arange(int(ntri.sum())) - np.repeat(np.cumsum(ntri) - ntri, ntri)
         faces = np.stack([idx[first], idx[first + k + 1], idx[first + k + 2]], axis=1)
+        face_materials, materials = self.face_materials(prim, counts_np, ntri)
         try:
-            return TriangleMesh(vertices, faces)
+            return TriangleMesh(vertices, faces, face_materials, materials)
         except ValueError as err:
             raise self.error(f"mesh {str(prim.GetPath())!r}: {err}", str(prim.GetPath())) from err
+
+    def face_materials(
+        self, prim: Any, counts: NDArray[np.int64], ntri: NDArray[np.int64]
+    ) -> tuple[NDArray[np.int32] | None, tuple[Material, ...]]:
+        """The palette of a ``Mesh`` prim's ``materialBind`` subsets, per triangle of its fans.
+
+        A subset's own binding gives its material (a gprim's binding, the URDF material, is not
+        inherited); a subset without one keeps its faces together under a colourless material named
+        after it. Faces in no subset have index -1.
+        """
+        subsets = UsdGeom.Subset.GetGeomSubsets(UsdGeom.Imageable(prim), "face", "materialBind")
+        if not subsets:
+            return None, ()
+        per_polygon = np.full(len(counts), -1, dtype=np.int32)
+        materials: list[Material] = []
+        for subset in subsets:
+            indices = subset.GetIndicesAttr().Get()
+            idx = np.array(indices, dtype=np.int64) if indices else np.zeros(0, np.int64)
+            if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= len(counts)):
+                raise self.error(
+                    f"GeomSubset {str(subset.GetPath())!r}: face indices out of range for "
+                    f"{len(counts)} faces",
+                    str(subset.GetPath()),
+                )
+            bound = UsdShade.MaterialBindingAPI(subset.GetPrim()).GetDirectBinding().GetMaterial()
+            mat = self.material(bound.GetPrim()) if bound else Material(subset.GetPrim().GetName())
+            per_polygon[idx] = len(materials)
+            materials.append(mat)
+        return np.repeat(per_polygon, ntri), tuple(materials)
 
     def visual_material(self, prim: Any) -> Material | None:
         bound, _ = UsdShade.MaterialBindingAPI(prim).ComputeBoundMaterial()

@@ -6,11 +6,13 @@ open while writing, which keeps the per-prim cost low. Layout (custom attribute 
     /<robot>                 Xform, kind=component, defaultPrim
         /<link>              Xform + PhysicsRigidBodyAPI + PhysicsMassAPI, world pose at q = 0 (flat)
             /visuals/<v>     Gprim (Cube/Sphere/Cylinder/Capsule/Mesh) with a UsdPreviewSurface
+                /<subset>    ``over`` binding a mesh file's own material to the prototype's subset
             /collisions/<c>  Gprim + PhysicsCollisionAPI, purpose = guide
             /<frame>         Xform: a massless link merged with its fixed joint
         /joints/<joint>      PhysicsRevoluteJoint / PhysicsPrismaticJoint / PhysicsFixedJoint / PhysicsJoint
         /Looks/<material>    Material + UsdPreviewSurface shader
         /meshes/<mesh>       ``class`` Mesh prototypes, written once, referenced by the Gprims
+            /<subset>        GeomSubset (familyName materialBind): the faces of one file material
     /physicsScene            PhysicsScene (not under the robot: referencing the asset brings no scene)
 
 Layered (default): ``OUT`` holds the stage metadata, the robot prim (kind, payloads) and the scene;
@@ -198,6 +200,8 @@ class _MeshProto:
     """Prim path of the prototype."""
     asset: str
     """The layer holding it, relative to the geometry layer ('' for the same layer)."""
+    subsets: tuple[tuple[str, Material], ...] = ()
+    """The mesh file's own materials: (GeomSubset prim name, material) per palette entry used."""
 
 
 class _Writer:
@@ -355,6 +359,13 @@ class _Writer:
                 if v.material is not None and v.material not in self.materials:
                     looks = looks or _prim(robot, "Looks", "Scope")
                     self._material(looks, v.material)
+        for lk in m.links:  # the mesh files' own materials, for visuals without a URDF material
+            for v in lk.visuals:
+                if v.material is None and isinstance(v.geometry, Mesh):
+                    for _, mat in self.meshes[v.geometry.source].subsets:
+                        if mat not in self.materials:
+                            looks = looks or _prim(robot, "Looks", "Scope")
+                            self._material(looks, mat)
         # links in tree order so that merged frames find their parent prim
         order = [m.root.name] + [j.child for j in m.walk()]
         for name in order:
@@ -427,7 +438,39 @@ class _Writer:
         else:
             extent = Vt.Vec3fArray([Gf.Vec3f(0.0), Gf.Vec3f(0.0)])
         _attr(spec, "extent", V.Float3Array, extent)
-        return _MeshProto(str(spec.path), asset)
+        return _MeshProto(str(spec.path), asset, self._subsets(spec, mesh))
+
+    def _subsets(self, spec: Any, mesh: Any) -> tuple[tuple[str, Material], ...]:
+        """One ``GeomSubset`` per file material the faces use (a loader without materials: none)."""
+        face_materials = getattr(mesh, "face_materials", None)
+        palette: tuple[Material, ...] = getattr(mesh, "materials", ())
+        if face_materials is None or not palette:
+            return ()
+        names = NameTable()
+        out: list[tuple[str, Material]] = []
+        order = np.argsort(face_materials, kind="stable")
+        sorted_ids = face_materials[order]
+        bounds = np.searchsorted(sorted_ids, np.arange(len(palette) + 1))
+        for i, mat in enumerate(palette):
+            faces = order[bounds[i] : bounds[i + 1]].astype(np.int32)
+            if not len(faces):
+                continue
+            name = names.take(mat.name, "material")
+            sub = _prim(spec, name, "GeomSubset")
+            _attr(sub, "elementType", V.Token, "face", uniform=True)
+            _attr(sub, "familyName", V.Token, "materialBind", uniform=True)
+            _attr(sub, "indices", V.IntArray, Vt.IntArray.FromNumpy(np.sort(faces)))
+            out.append((name, mat))
+        if out:
+            every = bool((face_materials >= 0).all())
+            _attr(
+                spec,
+                "subsetFamily:materialBind:familyType",
+                V.Token,
+                "partition" if every else "nonOverlapping",
+                uniform=True,
+            )
+        return tuple(out)
 
     def _material(self, looks: Any, mat: Material) -> str:
         existing = self.materials.get(mat)
@@ -577,6 +620,11 @@ class _Writer:
                 o.SetInfo("interpolation", "constant")
             _apply(spec, "MaterialBindingAPI")
             _rel(spec, "material:binding", [self.materials[mat]])
+        elif isinstance(v.geometry, Mesh):  # no URDF material: the mesh file's own, per subset
+            for name, file_mat in self.meshes[v.geometry.source].subsets:
+                sub = _prim(spec, name, "", Sdf.SpecifierOver)
+                _apply(sub, "MaterialBindingAPI")
+                _rel(sub, "material:binding", [self.materials[file_mat]])
 
     def _collision(self, scope: Any, names: NameTable, c: Collision, generated: bool) -> tuple[str, bool]:
         capsule = self.options.replace_cylinders_with_capsules and isinstance(c.geometry, Cylinder)
@@ -798,7 +846,9 @@ def write_usd(
             next to it, and ``path`` is the interface layer that payloads both.
         options: import options (fixed base, merging, drives, colliders…).
         layered: write the Isaac Sim 4.5 layout (three files) instead of one file.
-        mesh_loader: reads a mesh file into an object with ``vertices`` (N, 3) and ``faces`` (M, 3);
+        mesh_loader: reads a mesh file into an object with ``vertices`` (N, 3) and ``faces`` (M, 3),
+            and optionally the file's materials (``face_materials``, ``materials``, as
+            :class:`~humanoid_twin.meshes.TriangleMesh`);
             default :func:`humanoid_twin.meshes.load_mesh`.
 
     Every file is written to a temporary name first and renamed at the end: when anything fails

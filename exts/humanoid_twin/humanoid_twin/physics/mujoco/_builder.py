@@ -239,6 +239,8 @@ class _Builder:
                 rgba = vis.material.rgba
                 if rgba is None and vis.material.name in self.materials:
                     rgba = self.materials[vis.material.name].rgba
+            elif isinstance(vis.geometry, Mesh):
+                rgba = self._file_rgba(vis.geometry)
             self._geom(
                 body,
                 vis.name or f"{link.name}_visual_{i}",
@@ -306,6 +308,18 @@ class _Builder:
         else:
             kwargs.update(group=VISUAL_GROUP, contype=0, conaffinity=0, density=0.0)
         body.add_geom(name=_unique(name, self.taken_geoms), pos=pos, quat=quat, rgba=list(rgba), **kwargs)
+
+    def _file_rgba(self, geometry: Mesh) -> tuple[float, float, float, float] | None:
+        """The colour of the mesh file's own material covering most of its surface (MuJoCo has one
+        rgba per geom); None when the file has no coloured material."""
+        if geometry.path is None and geometry.data is None:
+            return None  # _mesh reports it
+        from ...meshes import load_mesh
+
+        tm = load_mesh(geometry.path) if geometry.path is not None else geometry.data
+        assert tm is not None
+        dominant = tm.dominant_material()
+        return dominant.rgba if dominant is not None else None
 
     def _mesh(self, geometry: Mesh) -> str | None:
         if geometry.path is None and geometry.data is None:
