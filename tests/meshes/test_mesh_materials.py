@@ -175,6 +175,27 @@ def test_obj_missing_mtl_is_a_warning(tmp_path: Path, caplog: pytest.LogCaptureF
     assert any("parts.mtl" in r.getMessage() and "alone.obj" in r.getMessage() for r in caplog.records)
 
 
+@pytest.mark.parametrize(
+    ("library", "why"),
+    [
+        ("../outside.mtl", "outside the OBJ file's folder"),
+        ("/dev/zero", "outside"),
+        ("sub", "not a regular file"),
+    ],
+)
+def test_obj_mtl_is_read_only_from_the_obj_folder(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, library: str, why: str
+) -> None:
+    # a mesh file must not make the importer read (or hang on) a file elsewhere
+    write(tmp_path / "outside.mtl", MTL)
+    (tmp_path / "mesh" / "sub").mkdir(parents=True)
+    obj = write(tmp_path / "mesh" / "parts.obj", OBJ.replace("mtllib parts.mtl", f"mtllib {library}"))
+    with caplog.at_level(logging.WARNING, logger="humanoid_twin.meshes"):
+        mesh = load_mesh(obj)
+    assert mesh.materials == () and mesh.face_count == 4
+    assert any(why in r.getMessage() for r in caplog.records)
+
+
 def test_obj_bad_mtl_colour_names_the_file(tmp_path: Path) -> None:
     write(tmp_path / "parts.mtl", MTL.replace("Kd 0.9 0.5 0.1", "Kd orange"))
     with pytest.raises(MeshError, match=r"parts\.mtl:3: Kd record"):

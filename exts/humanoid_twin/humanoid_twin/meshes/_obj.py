@@ -121,10 +121,31 @@ def _face_materials(
     return index, tuple(by_index[i] for i in range(len(palette)))
 
 
+_MAX_MTL_BYTES = 16 * 2**20
+"""A material library is a few kB of text; a larger file is not one."""
+
+
 def _read_libraries(libraries: list[tuple[str, int]], file: Path) -> dict[str, Material]:
     materials: dict[str, Material] = {}
+    folder = file.parent.resolve()
     for name, lineno in libraries:
-        mtl = file.parent / name
+        mtl = (file.parent / name).resolve()
+        why = None
+        if not mtl.is_relative_to(folder):
+            why = "it lies outside the OBJ file's folder"  # never read what a mesh file points at elsewhere
+        elif mtl.is_file() and mtl.stat().st_size > _MAX_MTL_BYTES:
+            why = f"it is larger than {_MAX_MTL_BYTES // 2**20} MiB"
+        elif mtl.exists() and not mtl.is_file():
+            why = "it is not a regular file"
+        if why is not None:
+            _log.warning(
+                "%s:%d: material library %r is not read (%s); its materials are left grey",
+                file,
+                lineno,
+                name,
+                why,
+            )
+            continue
         try:
             text = mtl.read_bytes().decode("utf-8", errors="replace")
         except OSError as err:
