@@ -244,6 +244,8 @@ def _print_tree(model: RobotModel) -> None:
     def label(link_name: str) -> str:
         link = model.link(link_name)
         tag = " [dim](frame)[/]" if link.is_frame else f" [dim]{link.mass:.3g} kg[/]"
+        if link.inertial is not None and link.inertial.repaired:
+            tag += " [yellow](inertia repaired)[/]"
         return f"[bold]{escape(link_name)}[/]{tag}"
 
     tree = Tree(label(model.root.name))
