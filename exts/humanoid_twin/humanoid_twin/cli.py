@@ -394,7 +394,7 @@ def run(
         if bridge.recording_path is not None:
             console.print(f"[green]recorded[/] {bridge.recording_path}")
         if bridge.status().joint_states == 0:
-            console.print(f"[yellow]warning:[/] {_no_robot(bridge, '--config')}", highlight=False)
+            console.print(f"[yellow]warning:[/] {escape(_no_robot(bridge, '--config'))}", highlight=False)
 
 
 @app.command()
@@ -515,7 +515,7 @@ def emulate(
         Path | None,
         typer.Option(
             "--session-config",
-            help="Session TOML whose [robot] (URDF, options) is emulated (default: the bundled humanoid).",
+            help="Session TOML whose \\[robot] (URDF, options) is emulated (default: the bundled humanoid).",
         ),
     ] = None,
 ) -> None:
