@@ -461,3 +461,31 @@ def test_stand_uses_the_robot_s_drives(tmp_path: Path, robot) -> None:  # type: 
         assert twin.options is not None and twin.options.drive_stiffness == options.drive_stiffness
         twin.update(JointState(1.0, names, pose, velocity=np.zeros(len(names))))
         assert run_scenario(scenario, source="live", twin=twin).baseline.fell is falls
+
+
+def test_feet_named_by_sole_links_with_a_mass_of_their_own(tmp_path: Path, robot) -> None:  # type: ignore[no-untyped-def]
+    """A sole link with a mass (Talos' ``left_sole_link``, 10 g) is a MuJoCo body without colliders
+    welded to the foot that has them: its contacts are the foot's (every stand of Talos 'fell at
+    0.09 s', its feet's contacts counted as another body on the ground, and no support margin)."""
+    from humanoid_twin.model import Inertial, Joint, JointType, Link, Pose
+
+    tiny = Inertial(0.01, Pose(), (1e-6, 0.0, 0.0, 1e-6, 0.0, 1e-6))
+    soles = tuple(Link(f"{side}_sole", tiny) for side in ("left", "right"))
+    welds = tuple(
+        Joint(f"{side}_sole_joint", JointType.FIXED, f"{side}_foot", f"{side}_sole")
+        for side in ("left", "right")
+    )
+    with_soles = dataclasses.replace(robot, links=robot.links + soles, joints=robot.joints + welds)
+    icy = '[[variants]]\nname = "icy soles"\nfriction = {{ left_{0} = 0.05, right_{0} = 0.05 }}\n'
+    text = (
+        STAND.format(duration=1.0) + '[measures]\nfeet = ["left_sole", "right_sole"]\n' + icy.format("sole")
+    )
+    result = run_scenario(_write(tmp_path, text), robot=with_soles)
+    plain = run_scenario(
+        _write(tmp_path, STAND.format(duration=1.0) + icy.format("foot_link"), "p.toml"), robot=robot
+    )
+    assert not result.baseline.fell and result.baseline.min_support_margin > 0.05
+    for v, same in zip(result.all, plain.all, strict=True):
+        assert (v.fell, v.fall_time) == (same.fell, same.fall_time)
+        assert v.min_support_margin == pytest.approx(same.min_support_margin, abs=1e-3)
+        assert v.slip == pytest.approx(same.slip, abs=1e-3)

@@ -17,7 +17,7 @@ from ..model import RobotModel
 from ..model.transforms import FloatArray
 from ..physics.mujoco._builder import import_mujoco
 from ._config import MeasuresConfig
-from ._sim import Batch, VariantModel
+from ._sim import Batch, VariantModel, welded_bodies
 
 __all__ = ["Measured", "Series", "convex_hull", "measure", "support_margin"]
 
@@ -139,9 +139,11 @@ def measure(
     every = max(1, round(sample_dt / dt))
     idx = np.arange(0, n_steps + 1, every)
     d = mj.MjData(m)
-    feet_bodies = sorted({vm.body_of[f] for f in cfg.feet})
-    foot_geoms = {b: set(np.flatnonzero(np.asarray(m.geom_bodyid) == b).tolist()) for b in feet_bodies}
-    all_foot = set().union(*foot_geoms.values())
+    geom_body = np.asarray(m.geom_bodyid)
+    foot_geoms = [  # each foot's colliders: those of the rigid piece its frame is on
+        set(np.flatnonzero(np.isin(geom_body, welded_bodies(m, vm.body_of[f]))).tolist()) for f in cfg.feet
+    ]
+    all_foot = set().union(*foot_geoms)
     ground = set(vm.ground_geoms.tolist())
     robot_geom = np.asarray(m.geom_bodyid) != 0
     frame_of = {}
@@ -170,7 +172,7 @@ def measure(
             foot_pos[s, i] = d.site_xpos[fid] if kind == "site" else d.xpos[fid]
         pts = []
         other = False
-        on_body: set[int] = set()
+        touching: set[int] = set()
         ncon = d.ncon
         if ncon:
             geoms = np.asarray(d.contact.geom[:ncon])
@@ -182,11 +184,11 @@ def measure(
                     continue
                 if g_robot in all_foot:
                     pts.append(pos[c, :2])
-                    on_body.add(int(m.geom_bodyid[g_robot]))
+                    touching.add(g_robot)
                 else:
                     other = True
-        for i, f in enumerate(cfg.feet):
-            foot_on[s, i] = vm.body_of[f] in on_body
+        for i in range(len(cfg.feet)):
+            foot_on[s, i] = not foot_geoms[i].isdisjoint(touching)
         com[s] = d.subtree_com[root]
         if pts and step > 0:  # the fork's own state (step 0) was placed, not simulated: see below
             margin[s] = support_margin(np.array(pts), com[s, :2])

@@ -26,7 +26,7 @@ from ..twin._types import frozen_array
 from ._config import Changes, ReachConfig
 from ._measures import Measured, convex_hull, support_margin
 from ._results import ReachResult
-from ._sim import SHELF_NAME, Batch, VariantModel
+from ._sim import SHELF_NAME, Batch, VariantModel, welded_bodies
 
 __all__ = ["Posture", "solve_reach", "verified"]
 
@@ -67,8 +67,7 @@ def _sole_points(vm: VariantModel, d: Any, feet: Sequence[str]) -> FloatArray:
     mj = import_mujoco()
     pts = []
     for f in feet:
-        b = vm.body_of[f]
-        for g in np.flatnonzero(np.asarray(m.geom_bodyid) == b):
+        for g in np.flatnonzero(np.isin(np.asarray(m.geom_bodyid), welded_bodies(m, vm.body_of[f]))):
             if m.geom_contype[g] == 0 and m.geom_conaffinity[g] == 0:
                 continue
             if m.geom_type[g] != mj.mjtGeom.mjGEOM_BOX:
