@@ -489,3 +489,38 @@ def test_feet_named_by_sole_links_with_a_mass_of_their_own(tmp_path: Path, robot
         assert (v.fell, v.fall_time) == (same.fell, same.fall_time)
         assert v.min_support_margin == pytest.approx(same.min_support_margin, abs=1e-3)
         assert v.slip == pytest.approx(same.slip, abs=1e-3)
+
+
+@pytest.mark.skipif(not HAS_MINK, reason="mink (the [scenarios] extra) is not installed")
+def test_reach_balance_uses_mesh_feet_s_vertices(tmp_path: Path, robot) -> None:  # type: ignore[no-untyped-def]
+    """Feet whose colliders are meshes (Talos') support the CoM over their whole sole, as box feet do:
+    the reach's support polygon took a mesh's centre only, two points a line apart, and every Talos
+    reach read 'no, 0.0 cm short (CoM margin -0.0 cm)'."""
+    from humanoid_twin.model import Box, Collision, Mesh
+
+    hx, hy, hz = 0.11, 0.05, 0.02  # the humanoid's foot box, 0.22 × 0.1 × 0.04 m
+    corners = [(x, y, z) for x in (-hx, hx) for y in (-hy, hy) for z in (-hz, hz)]
+    faces = [(1, 2, 4, 3), (5, 7, 8, 6), (1, 5, 6, 2), (3, 4, 8, 7), (1, 3, 7, 5), (2, 6, 8, 4)]
+    obj = tmp_path / "foot.obj"
+    obj.write_text(
+        "".join(f"v {x} {y} {z}\n" for x, y, z in corners)
+        + "".join(f"f {a} {b} {c}\nf {a} {c} {d}\n" for a, b, c, d in faces)
+    )
+
+    def meshed(c: Collision) -> Collision:
+        if isinstance(c.geometry, Box):
+            return dataclasses.replace(c, geometry=Mesh(uri=str(obj), path=obj))
+        return c
+
+    links = tuple(
+        dataclasses.replace(lk, collisions=tuple(meshed(c) for c in lk.collisions))
+        if lk.name.endswith("_foot_link")
+        else lk
+        for lk in robot.links
+    )
+    assert any(isinstance(c.geometry, Mesh) for lk in links for c in lk.collisions)
+    scenario = _write(tmp_path, REACH.format(far=1.6))
+    boxes = run_scenario(scenario, robot=robot).baseline.reach
+    meshes = run_scenario(scenario, robot=dataclasses.replace(robot, links=links)).baseline.reach
+    assert boxes is not None and meshes is not None
+    assert meshes.reachable and meshes.com_margin == pytest.approx(boxes.com_margin, abs=5e-3)

@@ -62,13 +62,21 @@ def _frame_pos(vm: VariantModel, d: Any, name: str) -> FloatArray:
 
 
 def _sole_points(vm: VariantModel, d: Any, feet: Sequence[str]) -> FloatArray:
-    """(k, 2) xy corners of the feet's box colliders' bottom faces."""
+    """(k, 2) xy of the feet's colliders: a box's corners, a mesh's vertices (MuJoCo holds the convex
+    hull a collider mesh becomes), another shape's centre."""
     m = vm.mj_model
     mj = import_mujoco()
     pts = []
     for f in feet:
         for g in np.flatnonzero(np.isin(np.asarray(m.geom_bodyid), welded_bodies(m, vm.body_of[f]))):
             if m.geom_contype[g] == 0 and m.geom_conaffinity[g] == 0:
+                continue
+            if m.geom_type[g] == mj.mjtGeom.mjGEOM_MESH:  # vertices in the geom's frame
+                mesh = int(m.geom_dataid[g])
+                start, n = int(m.mesh_vertadr[mesh]), int(m.mesh_vertnum[mesh])
+                rot = np.array(d.geom_xmat[g]).reshape(3, 3)
+                world = np.asarray(m.mesh_vert[start : start + n], dtype=np.float64) @ rot.T + d.geom_xpos[g]
+                pts.extend(world[:, :2])
                 continue
             if m.geom_type[g] != mj.mjtGeom.mjGEOM_BOX:
                 pts.append(np.array(d.geom_xpos[g][:2]))
