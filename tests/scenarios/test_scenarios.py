@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import sysconfig
 from pathlib import Path
 
 import numpy as np
@@ -491,14 +492,11 @@ def test_feet_named_by_sole_links_with_a_mass_of_their_own(tmp_path: Path, robot
         assert v.slip == pytest.approx(same.slip, abs=1e-3)
 
 
-@pytest.mark.skipif(not HAS_MINK, reason="mink (the [scenarios] extra) is not installed")
-def test_reach_balance_uses_mesh_feet_s_vertices(tmp_path: Path, robot) -> None:  # type: ignore[no-untyped-def]
-    """Feet whose colliders are meshes (Talos') support the CoM over their whole sole, as box feet do:
-    the reach's support polygon took a mesh's centre only, two points a line apart, and every Talos
-    reach read 'no, 0.0 cm short (CoM margin -0.0 cm)'."""
+def _with_mesh_feet(robot, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """The humanoid with its foot boxes (0.22 × 0.1 × 0.04 m) as collider meshes of the same box."""
     from humanoid_twin.model import Box, Collision, Mesh
 
-    hx, hy, hz = 0.11, 0.05, 0.02  # the humanoid's foot box, 0.22 × 0.1 × 0.04 m
+    hx, hy, hz = 0.11, 0.05, 0.02
     corners = [(x, y, z) for x in (-hx, hx) for y in (-hy, hy) for z in (-hz, hz)]
     faces = [(1, 2, 4, 3), (5, 7, 8, 6), (1, 5, 6, 2), (3, 4, 8, 7), (1, 3, 7, 5), (2, 6, 8, 4)]
     obj = tmp_path / "foot.obj"
@@ -519,8 +517,37 @@ def test_reach_balance_uses_mesh_feet_s_vertices(tmp_path: Path, robot) -> None:
         for lk in robot.links
     )
     assert any(isinstance(c.geometry, Mesh) for lk in links for c in lk.collisions)
+    return dataclasses.replace(robot, links=links)
+
+
+@pytest.mark.skipif(not HAS_MINK, reason="mink (the [scenarios] extra) is not installed")
+def test_reach_balance_uses_mesh_feet_s_vertices(tmp_path: Path, robot) -> None:  # type: ignore[no-untyped-def]
+    """Feet whose colliders are meshes (Talos') support the CoM over their whole sole, as box feet do:
+    the reach's support polygon took a mesh's centre only, two points a line apart, and every Talos
+    reach read 'no, 0.0 cm short (CoM margin -0.0 cm)'."""
     scenario = _write(tmp_path, REACH.format(far=1.6))
     boxes = run_scenario(scenario, robot=robot).baseline.reach
-    meshes = run_scenario(scenario, robot=dataclasses.replace(robot, links=links)).baseline.reach
+    meshes = run_scenario(scenario, robot=_with_mesh_feet(robot, tmp_path)).baseline.reach
     assert boxes is not None and meshes is not None
     assert meshes.reachable and meshes.com_margin == pytest.approx(boxes.com_margin, abs=5e-3)
+
+
+_CMEEL_SHARE = Path(sysconfig.get_paths()["purelib"]) / "cmeel.prefix" / "share"
+_TALOS = _CMEEL_SHARE / "example-robot-data" / "robots" / "talos_data" / "robots" / "talos_reduced.urdf"
+
+
+@pytest.mark.skipif(not _TALOS.is_file(), reason="needs the example-robot-data package (PAL Talos URDF)")
+def test_talos_stands_with_its_whole_soles_under_it(tmp_path: Path) -> None:
+    """Talos (mesh feet, 10 g sole links) standing still: MuJoCo keeps 3 of a mesh foot's contacts with
+    the floor, a different 3 from sample to sample, and the minimum support margin read -5.6 cm
+    (+5.6 cm most of the time, about +10 cm over its whole soles). A touching collider's points as
+    low as its contacts support it too."""
+    from humanoid_twin.description import read_robot
+
+    talos = read_robot(_TALOS, [_CMEEL_SHARE])
+    feet = '[measures]\nfeet = ["left_sole_link", "right_sole_link"]\n'
+    stand = run_scenario(
+        _write(tmp_path, STAND.format(duration=2.0) + feet), robot=talos, options=STANDING_OPTIONS
+    )
+    assert not stand.baseline.fell
+    assert 0.08 < stand.baseline.min_support_margin < 0.12

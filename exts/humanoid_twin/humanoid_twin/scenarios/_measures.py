@@ -17,9 +17,12 @@ from ..model import RobotModel
 from ..model.transforms import FloatArray
 from ..physics.mujoco._builder import import_mujoco
 from ._config import MeasuresConfig
-from ._sim import Batch, VariantModel, welded_bodies
+from ._sim import Batch, VariantModel, collider_points, welded_bodies
 
 __all__ = ["Measured", "Series", "convex_hull", "measure", "support_margin"]
+
+SOLE_BAND = 0.002
+"""A touching foot collider's points up to this much above its highest contact [m] support it too."""
 
 
 def convex_hull(points: FloatArray) -> FloatArray:
@@ -172,7 +175,7 @@ def measure(
             foot_pos[s, i] = d.site_xpos[fid] if kind == "site" else d.xpos[fid]
         pts = []
         other = False
-        touching: set[int] = set()
+        touching: dict[int, float] = {}  # foot collider → height of its highest contact [m]
         ncon = d.ncon
         if ncon:
             geoms = np.asarray(d.contact.geom[:ncon])
@@ -184,9 +187,12 @@ def measure(
                     continue
                 if g_robot in all_foot:
                     pts.append(pos[c, :2])
-                    touching.add(g_robot)
+                    touching[g_robot] = max(touching.get(g_robot, -math.inf), float(pos[c, 2]))
                 else:
                     other = True
+        for g, top in touching.items():  # MuJoCo keeps a few of a collider's contacts: add its points as low
+            spans = collider_points(m, d, g)
+            pts.extend(spans[spans[:, 2] <= top + SOLE_BAND, :2])
         for i in range(len(cfg.feet)):
             foot_on[s, i] = not foot_geoms[i].isdisjoint(touching)
         com[s] = d.subtree_com[root]

@@ -112,6 +112,22 @@ def welded_bodies(m: Any, body: int) -> list[int]:
     return sorted(out)
 
 
+def collider_points(m: Any, d: Any, geom: int) -> FloatArray:
+    """(k, 3) world points spanning collider ``geom`` [m]: a box's corners, a mesh's vertices (MuJoCo
+    holds the convex hull a collider mesh becomes), another shape's centre."""
+    mj = import_mujoco()
+    centre = np.array(d.geom_xpos[geom], dtype=np.float64)
+    rot = np.array(d.geom_xmat[geom], dtype=np.float64).reshape(3, 3)
+    if m.geom_type[geom] == mj.mjtGeom.mjGEOM_MESH:  # vertices in the geom's frame
+        mesh = int(m.geom_dataid[geom])
+        start, n = int(m.mesh_vertadr[mesh]), int(m.mesh_vertnum[mesh])
+        return np.asarray(m.mesh_vert[start : start + n], dtype=np.float64) @ rot.T + centre
+    if m.geom_type[geom] == mj.mjtGeom.mjGEOM_BOX:
+        signs = np.array([(x, y, z) for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)], dtype=np.float64)
+        return (signs * np.asarray(m.geom_size[geom], dtype=np.float64)) @ rot.T + centre
+    return centre[None]
+
+
 def _frame(names: MujocoNames, m: Any, link: str) -> tuple[int, FloatArray]:
     """(body id, position of the link frame in that body [m])."""
     if link in names.body:
