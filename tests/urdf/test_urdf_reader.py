@@ -320,3 +320,25 @@ def test_model_error_is_translated_with_its_cause() -> None:
     with pytest.raises(DescriptionError, match="duplicate link name") as info:
         build_pass(ctx)
     assert isinstance(info.value.__cause__, ModelError)
+
+
+def test_ignored_mimics_are_summarised_like_other_ignored_elements() -> None:
+    """Talos' grippers keep 12 <mimic> on fixed joints: one warning naming three and 'and N more'
+    (it ended ', ...' after four, unlike the reader's other summaries)."""
+    inertia = '<inertia ixx="0.01" ixy="0" ixz="0" iyy="0.01" iyz="0" izz="0.01"/>'
+    inertial = f'<inertial><mass value="1"/>{inertia}</inertial>'
+    links = "".join(f'<link name="l{i}">{inertial}</link>' for i in range(7))
+    lead = (
+        '<joint name="j1" type="revolute"><parent link="l0"/><child link="l1"/>'
+        '<limit lower="-1" upper="1" effort="1" velocity="1"/></joint>'
+    )
+    fixed = "".join(
+        f'<joint name="f{i}" type="fixed"><parent link="l0"/><child link="l{i}"/><mimic joint="j1"/></joint>'
+        for i in range(2, 7)
+    )
+    m = read_urdf_string(f'<robot name="r">{links}{lead}{fixed}</robot>', use_ros_package_path=False)
+    mimic = [w for w in m.warnings if "<mimic>" in w]
+    assert mimic == [
+        "Ignored the <mimic> of 5 joint(s) that are not revolute, continuous or prismatic ('f2', 'f3', 'f4' "
+        "and 2 more); only those joint types have a position to couple."
+    ]

@@ -410,7 +410,9 @@ class _Validator:
                     )
                 seen.append(current)
         if ignored:
-            names = ", ".join(short(n) for n in ignored[:4]) + (", ..." if len(ignored) > 4 else "")
+            names = ", ".join(short(n) for n in ignored[:3]) + (
+                f" and {len(ignored) - 3} more" if len(ignored) > 3 else ""
+            )
             ctx.warn(
                 f"Ignored the <mimic> of {len(ignored)} joint(s) that are not revolute, continuous or "
                 f"prismatic ({names}); only those joint types have a position to couple."
