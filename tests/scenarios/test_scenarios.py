@@ -551,3 +551,22 @@ def test_talos_stands_with_its_whole_soles_under_it(tmp_path: Path) -> None:
     )
     assert not stand.baseline.fell
     assert 0.08 < stand.baseline.min_support_margin < 0.12
+
+
+def test_a_scenario_without_feet_measures_the_session_s_soles(tmp_path: Path, robot) -> None:  # type: ignore[no-untyped-def]
+    """A file whose ``[measures]`` names no feet measures the robot's soles the session names (``[twin]
+    feet``, ``run_scenario(feet=…)``, a live twin's): a Talos user had to name them twice, and the
+    error for the default ``left_foot`` listed 40 of Talos' links, not its soles."""
+    rename = {"left_foot": "left_sole", "right_foot": "right_sole"}
+    links = tuple(dataclasses.replace(lk, name=rename.get(lk.name, lk.name)) for lk in robot.links)
+    joints = tuple(dataclasses.replace(j, child=rename.get(j.child, j.child)) for j in robot.joints)
+    soles = dataclasses.replace(robot, links=links, joints=joints)
+    scenario = _write(tmp_path, STAND.format(duration=1.0))
+    with pytest.raises(ConfigError, match=r"\[measures\] feet: unknown link 'left_foot'"):
+        run_scenario(scenario, robot=soles)
+    named = run_scenario(scenario, robot=soles, feet=("left_sole", "right_sole")).baseline
+    plain = run_scenario(scenario, robot=robot).baseline
+    assert not named.fell and named.min_support_margin == pytest.approx(plain.min_support_margin, abs=1e-6)
+    explicit = _write(tmp_path, STAND.format(duration=1.0) + '[measures]\nfeet = ["left_foot"]\n', "e.toml")
+    with pytest.raises(ConfigError, match="unknown link 'left_foot'"):  # the file's own feet win
+        run_scenario(explicit, robot=soles, feet=("left_sole", "right_sole"))

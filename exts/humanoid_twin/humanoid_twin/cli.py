@@ -623,10 +623,16 @@ def whatif(
                 _fail(
                     "--wait applies to --from live only (a recording or the nominal state needs no wait)", 2
                 )
-            robot, options, topics, _ = _recorded_session(session_config)
+            robot, options, topics, twin_config = _recorded_session(session_config)
             with console.status(f"running {path.name}"):
                 result = run_scenario(
-                    path, source=from_, out_dir=out, robot=robot, topics=topics, options=options
+                    path,
+                    source=from_,
+                    out_dir=out,
+                    robot=robot,
+                    topics=topics,
+                    options=options,
+                    feet=twin_config.feet if session_config is not None else None,
                 )
         console.print(f"[bold]{escape(result.question)}[/]")
         rows = result.rows()

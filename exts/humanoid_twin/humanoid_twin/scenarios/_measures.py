@@ -144,13 +144,13 @@ def measure(
     d = mj.MjData(m)
     geom_body = np.asarray(m.geom_bodyid)
     foot_geoms = [  # each foot's colliders: those of the rigid piece its frame is on
-        set(np.flatnonzero(np.isin(geom_body, welded_bodies(m, vm.body_of[f]))).tolist()) for f in cfg.feet
+        set(np.flatnonzero(np.isin(geom_body, welded_bodies(m, vm.body_of[f]))).tolist()) for f in cfg.soles
     ]
     all_foot = set().union(*foot_geoms)
     ground = set(vm.ground_geoms.tolist())
     robot_geom = np.asarray(m.geom_bodyid) != 0
     frame_of = {}
-    for f in cfg.feet:
+    for f in cfg.soles:
         if f in vm.names.site:
             frame_of[f] = ("site", vm.names.site[f])
         else:
@@ -161,8 +161,8 @@ def measure(
     base_xy = np.zeros((k, 2))
     com = np.zeros((k, 3))
     ratio = np.zeros(k)
-    foot_pos = np.zeros((k, len(cfg.feet), 3))
-    foot_on = np.zeros((k, len(cfg.feet)), dtype=bool)
+    foot_pos = np.zeros((k, len(cfg.soles), 3))
+    foot_on = np.zeros((k, len(cfg.soles)), dtype=bool)
     fell_at: int | None = None
     cos_tilt = math.cos(math.radians(cfg.fall_tilt))
     h0 = None
@@ -170,7 +170,7 @@ def measure(
     for s, step in enumerate(idx):
         mj.mj_setState(m, d, states[step], spec)
         mj.mj_forward(m, d)
-        for i, f in enumerate(cfg.feet):
+        for i, f in enumerate(cfg.soles):
             kind, fid = frame_of[f]
             foot_pos[s, i] = d.site_xpos[fid] if kind == "site" else d.xpos[fid]
         pts = []
@@ -193,7 +193,7 @@ def measure(
         for g, top in touching.items():  # MuJoCo keeps a few of a collider's contacts: add its points as low
             spans = collider_points(m, d, g)
             pts.extend(spans[spans[:, 2] <= top + SOLE_BAND, :2])
-        for i in range(len(cfg.feet)):
+        for i in range(len(cfg.soles)):
             foot_on[s, i] = not foot_geoms[i].isdisjoint(touching)
         com[s] = d.subtree_com[root]
         if pts and step > 0:  # the fork's own state (step 0) was placed, not simulated: see below
@@ -230,7 +230,7 @@ def measure(
     shown = k if fell_at is None else fell_at + 1  # the series end at the fall
     valid = margin[:end][np.isfinite(margin[:end])]
     slip = 0.0
-    for i in range(len(cfg.feet)):
+    for i in range(len(cfg.soles)):
         both = foot_on[1:end, i] & foot_on[: max(0, end - 1), i]
         step_xy = np.linalg.norm(np.diff(foot_pos[:end, i, :2], axis=0), axis=1)
         slip += float(step_xy[both].sum())
