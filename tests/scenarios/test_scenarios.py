@@ -570,3 +570,27 @@ def test_a_scenario_without_feet_measures_the_session_s_soles(tmp_path: Path, ro
     explicit = _write(tmp_path, STAND.format(duration=1.0) + '[measures]\nfeet = ["left_foot"]\n', "e.toml")
     with pytest.raises(ConfigError, match="unknown link 'left_foot'"):  # the file's own feet win
         run_scenario(explicit, robot=soles, feet=("left_sole", "right_sole"))
+
+
+def test_a_joint_resting_at_its_limit_from_the_fork_is_no_limit_hit(tmp_path: Path, robot) -> None:  # type: ignore[no-untyped-def]
+    """Talos stands at its zero pose with straight knees, arms and grippers at their stops: every stand
+    variant, the baseline too, read '8 limit hits' while nothing moved. A joint starting at its limit
+    rests there; a hit is an entry into the band during the rollout."""
+    from humanoid_twin.model import JointLimit
+
+    def stop_at_nominal(j):  # type: ignore[no-untyped-def]
+        if j.name.endswith("_elbow") and j.limit is not None:
+            return dataclasses.replace(j, limit=dataclasses.replace(j.limit, upper=-0.3))
+        return j
+
+    stopped = dataclasses.replace(robot, joints=tuple(stop_at_nominal(j) for j in robot.joints))
+    assert (
+        isinstance(stopped.joint("left_elbow").limit, JointLimit)
+        and stopped.joint("left_elbow").upper == -0.3
+    )
+    # a hand pushed forward bends the elbow off its stop, and it comes back: that is a hit
+    text = STAND.format(duration=1.0) + '[[variants]]\nname = "pushed"\n'
+    text += 'pushes = [{ link = "left_hand", force = [60.0, 0.0, 0.0], time = 0.2, duration = 0.2 }]\n'
+    result = run_scenario(_write(tmp_path, text), robot=stopped)
+    assert result.baseline.limit_hits == 0 and not result.baseline.fell
+    assert result.variants[0].limit_hit_joints == ("left_elbow",)

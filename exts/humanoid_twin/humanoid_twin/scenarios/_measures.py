@@ -219,13 +219,15 @@ def measure(
         for i, n in enumerate(vm.joint_names)
     }
     energy = float(np.abs(tau[:stop] * qd[1 : stop + 1]).sum() * dt)
-    # limit hits: entries into the band within limit_margin of a finite limit
+    # limit hits: entries into the band within limit_margin of a finite limit during the rollout; a joint
+    # that starts in the band rests at its stop (Talos' straight knees at the zero pose) and counts when
+    # it comes back after leaving it
     lo = np.array([j.lower for j in joints])
     hi = np.array([j.upper for j in joints])
     with np.errstate(invalid="ignore"):
         at = (q[: stop + 1] <= lo + cfg.limit_margin) | (q[: stop + 1] >= hi - cfg.limit_margin)
     entries = at[1:] & ~at[:-1]
-    hits = {n: int(entries[:, i].sum() + at[0, i]) for i, n in enumerate(vm.joint_names)}
+    hits = {n: int(entries[:, i].sum()) for i, n in enumerate(vm.joint_names)}
     hits = {n: c for n, c in hits.items() if c}
     shown = k if fell_at is None else fell_at + 1  # the series end at the fall
     valid = margin[:end][np.isfinite(margin[:end])]
