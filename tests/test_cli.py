@@ -225,6 +225,7 @@ def test_brackets_in_help_and_messages_are_printed_as_written(tmp_path: Path) ->
     r = cli("import", "--help")
     assert r.returncode == 0 and "[kg·m²]" in r.stdout and "[kg/m³]" in r.stdout
     assert "[robot]" in cli("run", "--help").stdout
+    assert "Session TOML whose [robot]" in " ".join(cli("emulate", "--help").stdout.split())
     r = cli("whatif", "no[such]scenario")
     assert r.returncode == 1 and "no[such]scenario" in r.stderr
 

@@ -44,9 +44,9 @@ def test_run_stops_on_sigterm_and_closes_its_recording(tmp_path: Path, ros_domai
     out = _stopped_by_sigterm(procs, args, "twin for", timeout=60.0)
     assert "recorded" in out and _closed(recording)
     # nobody published: the end says where it listened (it ended on "0 / 0" alone)
-    assert f"no joint states arrived on 't{ros_domain}/js' (ROS_DOMAIN_ID={ros_domain})" in " ".join(
-        out.split()
-    )
+    said = " ".join(out.split())
+    assert f"no joint states arrived on 't{ros_domain}/js' (ROS_DOMAIN_ID={ros_domain})" in said
+    assert "name its topic in --config [topics] joint_states" in said  # the table is text, not markup
 
 
 def test_demo_stops_on_sigterm_with_its_emulator(tmp_path: Path, ros_domain: int, procs: Procs) -> None:
@@ -68,6 +68,7 @@ def test_whatif_forks_from_the_live_robot(tmp_path: Path, ros_domain: int, procs
     ask += ["--session-config", str(session)]
     alone = subprocess.run([*ask, "--wait", "2"], capture_output=True, text=True, timeout=120)
     assert alone.returncode == 1 and "no joint states arrived on 'joint_states' within 2 s" in alone.stderr
+    assert "--session-config [topics] joint_states" in " ".join(alone.stderr.split())
     assert "Traceback" not in alone.stderr
     robot = [sys.executable, "-m", "humanoid_twin.emulator", "--duration", "120"]
     procs.procs.append(subprocess.Popen(robot, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))

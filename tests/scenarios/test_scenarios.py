@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import sysconfig
 from pathlib import Path
 
 import numpy as np
@@ -461,3 +462,135 @@ def test_stand_uses_the_robot_s_drives(tmp_path: Path, robot) -> None:  # type: 
         assert twin.options is not None and twin.options.drive_stiffness == options.drive_stiffness
         twin.update(JointState(1.0, names, pose, velocity=np.zeros(len(names))))
         assert run_scenario(scenario, source="live", twin=twin).baseline.fell is falls
+
+
+def test_feet_named_by_sole_links_with_a_mass_of_their_own(tmp_path: Path, robot) -> None:  # type: ignore[no-untyped-def]
+    """A sole link with a mass (Talos' ``left_sole_link``, 10 g) is a MuJoCo body without colliders
+    welded to the foot that has them: its contacts are the foot's (every stand of Talos 'fell at
+    0.09 s', its feet's contacts counted as another body on the ground, and no support margin)."""
+    from humanoid_twin.model import Inertial, Joint, JointType, Link, Pose
+
+    tiny = Inertial(0.01, Pose(), (1e-6, 0.0, 0.0, 1e-6, 0.0, 1e-6))
+    soles = tuple(Link(f"{side}_sole", tiny) for side in ("left", "right"))
+    welds = tuple(
+        Joint(f"{side}_sole_joint", JointType.FIXED, f"{side}_foot", f"{side}_sole")
+        for side in ("left", "right")
+    )
+    with_soles = dataclasses.replace(robot, links=robot.links + soles, joints=robot.joints + welds)
+    icy = '[[variants]]\nname = "icy soles"\nfriction = {{ left_{0} = 0.05, right_{0} = 0.05 }}\n'
+    text = (
+        STAND.format(duration=1.0) + '[measures]\nfeet = ["left_sole", "right_sole"]\n' + icy.format("sole")
+    )
+    result = run_scenario(_write(tmp_path, text), robot=with_soles)
+    plain = run_scenario(
+        _write(tmp_path, STAND.format(duration=1.0) + icy.format("foot_link"), "p.toml"), robot=robot
+    )
+    assert not result.baseline.fell and result.baseline.min_support_margin > 0.05
+    for v, same in zip(result.all, plain.all, strict=True):
+        assert (v.fell, v.fall_time) == (same.fell, same.fall_time)
+        assert v.min_support_margin == pytest.approx(same.min_support_margin, abs=1e-3)
+        assert v.slip == pytest.approx(same.slip, abs=1e-3)
+
+
+def _with_mesh_feet(robot, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """The humanoid with its foot boxes (0.22 × 0.1 × 0.04 m) as collider meshes of the same box."""
+    from humanoid_twin.model import Box, Collision, Mesh
+
+    hx, hy, hz = 0.11, 0.05, 0.02
+    corners = [(x, y, z) for x in (-hx, hx) for y in (-hy, hy) for z in (-hz, hz)]
+    faces = [(1, 2, 4, 3), (5, 7, 8, 6), (1, 5, 6, 2), (3, 4, 8, 7), (1, 3, 7, 5), (2, 6, 8, 4)]
+    obj = tmp_path / "foot.obj"
+    obj.write_text(
+        "".join(f"v {x} {y} {z}\n" for x, y, z in corners)
+        + "".join(f"f {a} {b} {c}\nf {a} {c} {d}\n" for a, b, c, d in faces)
+    )
+
+    def meshed(c: Collision) -> Collision:
+        if isinstance(c.geometry, Box):
+            return dataclasses.replace(c, geometry=Mesh(uri=str(obj), path=obj))
+        return c
+
+    links = tuple(
+        dataclasses.replace(lk, collisions=tuple(meshed(c) for c in lk.collisions))
+        if lk.name.endswith("_foot_link")
+        else lk
+        for lk in robot.links
+    )
+    assert any(isinstance(c.geometry, Mesh) for lk in links for c in lk.collisions)
+    return dataclasses.replace(robot, links=links)
+
+
+@pytest.mark.skipif(not HAS_MINK, reason="mink (the [scenarios] extra) is not installed")
+def test_reach_balance_uses_mesh_feet_s_vertices(tmp_path: Path, robot) -> None:  # type: ignore[no-untyped-def]
+    """Feet whose colliders are meshes (Talos') support the CoM over their whole sole, as box feet do:
+    the reach's support polygon took a mesh's centre only, two points a line apart, and every Talos
+    reach read 'no, 0.0 cm short (CoM margin -0.0 cm)'."""
+    scenario = _write(tmp_path, REACH.format(far=1.6))
+    boxes = run_scenario(scenario, robot=robot).baseline.reach
+    meshes = run_scenario(scenario, robot=_with_mesh_feet(robot, tmp_path)).baseline.reach
+    assert boxes is not None and meshes is not None
+    assert meshes.reachable and meshes.com_margin == pytest.approx(boxes.com_margin, abs=5e-3)
+
+
+_CMEEL_SHARE = Path(sysconfig.get_paths()["purelib"]) / "cmeel.prefix" / "share"
+_TALOS = _CMEEL_SHARE / "example-robot-data" / "robots" / "talos_data" / "robots" / "talos_reduced.urdf"
+
+
+@pytest.mark.skipif(not _TALOS.is_file(), reason="needs the example-robot-data package (PAL Talos URDF)")
+def test_talos_stands_with_its_whole_soles_under_it(tmp_path: Path) -> None:
+    """Talos (mesh feet, 10 g sole links) standing still: MuJoCo keeps 3 of a mesh foot's contacts with
+    the floor, a different 3 from sample to sample, and the minimum support margin read -5.6 cm
+    (+5.6 cm most of the time, about +10 cm over its whole soles). A touching collider's points as
+    low as its contacts support it too."""
+    from humanoid_twin.description import read_robot
+
+    talos = read_robot(_TALOS, [_CMEEL_SHARE])
+    feet = '[measures]\nfeet = ["left_sole_link", "right_sole_link"]\n'
+    stand = run_scenario(
+        _write(tmp_path, STAND.format(duration=2.0) + feet), robot=talos, options=STANDING_OPTIONS
+    )
+    assert not stand.baseline.fell
+    assert 0.08 < stand.baseline.min_support_margin < 0.12
+
+
+def test_a_scenario_without_feet_measures_the_session_s_soles(tmp_path: Path, robot) -> None:  # type: ignore[no-untyped-def]
+    """A file whose ``[measures]`` names no feet measures the robot's soles the session names (``[twin]
+    feet``, ``run_scenario(feet=…)``, a live twin's): a Talos user had to name them twice, and the
+    error for the default ``left_foot`` listed 40 of Talos' links, not its soles."""
+    rename = {"left_foot": "left_sole", "right_foot": "right_sole"}
+    links = tuple(dataclasses.replace(lk, name=rename.get(lk.name, lk.name)) for lk in robot.links)
+    joints = tuple(dataclasses.replace(j, child=rename.get(j.child, j.child)) for j in robot.joints)
+    soles = dataclasses.replace(robot, links=links, joints=joints)
+    scenario = _write(tmp_path, STAND.format(duration=1.0))
+    with pytest.raises(ConfigError, match=r"\[measures\] feet: unknown link 'left_foot'"):
+        run_scenario(scenario, robot=soles)
+    named = run_scenario(scenario, robot=soles, feet=("left_sole", "right_sole")).baseline
+    plain = run_scenario(scenario, robot=robot).baseline
+    assert not named.fell and named.min_support_margin == pytest.approx(plain.min_support_margin, abs=1e-6)
+    explicit = _write(tmp_path, STAND.format(duration=1.0) + '[measures]\nfeet = ["left_foot"]\n', "e.toml")
+    with pytest.raises(ConfigError, match="unknown link 'left_foot'"):  # the file's own feet win
+        run_scenario(explicit, robot=soles, feet=("left_sole", "right_sole"))
+
+
+def test_a_joint_resting_at_its_limit_from_the_fork_is_no_limit_hit(tmp_path: Path, robot) -> None:  # type: ignore[no-untyped-def]
+    """Talos stands at its zero pose with straight knees, arms and grippers at their stops: every stand
+    variant, the baseline too, read '8 limit hits' while nothing moved. A joint starting at its limit
+    rests there; a hit is an entry into the band during the rollout."""
+    from humanoid_twin.model import JointLimit
+
+    def stop_at_nominal(j):  # type: ignore[no-untyped-def]
+        if j.name.endswith("_elbow") and j.limit is not None:
+            return dataclasses.replace(j, limit=dataclasses.replace(j.limit, upper=-0.3))
+        return j
+
+    stopped = dataclasses.replace(robot, joints=tuple(stop_at_nominal(j) for j in robot.joints))
+    assert (
+        isinstance(stopped.joint("left_elbow").limit, JointLimit)
+        and stopped.joint("left_elbow").upper == -0.3
+    )
+    # a hand pushed forward bends the elbow off its stop, and it comes back: that is a hit
+    text = STAND.format(duration=1.0) + '[[variants]]\nname = "pushed"\n'
+    text += 'pushes = [{ link = "left_hand", force = [60.0, 0.0, 0.0], time = 0.2, duration = 0.2 }]\n'
+    result = run_scenario(_write(tmp_path, text), robot=stopped)
+    assert result.baseline.limit_hits == 0 and not result.baseline.fell
+    assert result.variants[0].limit_hit_joints == ("left_elbow",)

@@ -88,6 +88,7 @@ def test_corpus_is_large_and_named_by_outcome() -> None:
         "warning_transmission",
         "warning_missing_inertial",
         "warning_triangle_inequality",
+        "warning_negligible_link_not_psd",
         "warning_zero_inertia_with_mass",
         "ok_link_named_world",
     ],

@@ -207,6 +207,28 @@ def test_inertia_repair_gives_a_physical_tensor(inertia: tuple[float, ...], mass
         assert moments.max() == pytest.approx(largest, rel=1e-6)
 
 
+def test_inertia_repairs_are_one_warning_and_kept_on_each_link() -> None:
+    """Five links with a point-mass tensor: one warning naming the first three, each link's repair on
+    its Inertial (what `inspect` marks)."""
+    links = "".join(
+        f'<link name="l{i}"><inertial><mass value="1"/><inertia ixx="0" ixy="0" ixz="0" iyy="0" iyz="0" '
+        'izz="0"/></inertial></link>'
+        for i in range(5)
+    )
+    joints = "".join(
+        f'<joint name="j{i}" type="fixed"><parent link="l{i - 1}"/><child link="l{i}"/></joint>'
+        for i in range(1, 5)
+    )
+    m = read_urdf_string(f'<robot name="r">{links}{joints}</robot>', use_ros_package_path=False)
+    repaired = [w for w in m.warnings if "Repaired the inertia" in w]
+    assert len(repaired) == 1, m.warnings
+    assert repaired[0].startswith("Repaired the inertia of 5 links: 'l0' (raised zero principal moments")
+    assert repaired[0].endswith("and 2 more.") and "'l3'" not in repaired[0]
+    for i in range(5):
+        inertial = m.link(f"l{i}").inertial
+        assert inertial is not None and inertial.repaired.startswith("raised zero principal moments")
+
+
 def _tensor(i: tuple[float, ...]) -> list[list[float]]:
     ixx, ixy, ixz, iyy, iyz, izz = i
     return [[ixx, ixy, ixz], [ixy, iyy, iyz], [ixz, iyz, izz]]
@@ -298,3 +320,25 @@ def test_model_error_is_translated_with_its_cause() -> None:
     with pytest.raises(DescriptionError, match="duplicate link name") as info:
         build_pass(ctx)
     assert isinstance(info.value.__cause__, ModelError)
+
+
+def test_ignored_mimics_are_summarised_like_other_ignored_elements() -> None:
+    """Talos' grippers keep 12 <mimic> on fixed joints: one warning naming three and 'and N more'
+    (it ended ', ...' after four, unlike the reader's other summaries)."""
+    inertia = '<inertia ixx="0.01" ixy="0" ixz="0" iyy="0.01" iyz="0" izz="0.01"/>'
+    inertial = f'<inertial><mass value="1"/>{inertia}</inertial>'
+    links = "".join(f'<link name="l{i}">{inertial}</link>' for i in range(7))
+    lead = (
+        '<joint name="j1" type="revolute"><parent link="l0"/><child link="l1"/>'
+        '<limit lower="-1" upper="1" effort="1" velocity="1"/></joint>'
+    )
+    fixed = "".join(
+        f'<joint name="f{i}" type="fixed"><parent link="l0"/><child link="l{i}"/><mimic joint="j1"/></joint>'
+        for i in range(2, 7)
+    )
+    m = read_urdf_string(f'<robot name="r">{links}{lead}{fixed}</robot>', use_ros_package_path=False)
+    mimic = [w for w in m.warnings if "<mimic>" in w]
+    assert mimic == [
+        "Ignored the <mimic> of 5 joint(s) that are not revolute, continuous or prismatic ('f2', 'f3', 'f4' "
+        "and 2 more); only those joint types have a position to couple."
+    ]

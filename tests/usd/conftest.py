@@ -212,8 +212,6 @@ def world_arm() -> RobotModel:
 
 # ---------------------------------------------------------------- model comparison
 
-_SKIP_FIELDS = {"source", "warnings"}
-
 
 def diff_models(a: object, b: object, tol: float = 1e-9) -> list[str]:
     """Field-by-field differences of two models (floats within ``tol``, quaternions up to sign)."""
@@ -230,7 +228,7 @@ def diff_models(a: object, b: object, tol: float = 1e-9) -> list[str]:
                 out.append(f"{where}: {type(x).__name__} != {type(y).__name__}")
                 return
             for f in dataclasses.fields(x):
-                if f.name in _SKIP_FIELDS:
+                if not f.compare:  # notes of the read (source, warnings, repairs), not the robot
                     continue
                 xv, yv = getattr(x, f.name), getattr(y, f.name)
                 if f.name == "quat" and isinstance(xv, tuple) and isinstance(yv, tuple):

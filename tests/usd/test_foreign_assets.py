@@ -334,9 +334,31 @@ def test_foreign_inertia_follows_the_urdf_policy(tmp_path: Path) -> None:
     back = read_usd(path)
     inertial = back.link("base").inertial
     assert inertial is not None and check_inertia(2.0, inertial.inertia).repaired is None
-    assert any("link 'base': inertia repaired: " in w and "I1 + I2 ≥ I3" in w for w in back.warnings)
+    assert any("Repaired the inertia of link 'base': " in w and "I1 + I2 ≥ I3" in w for w in back.warnings)
+    assert "I1 + I2 ≥ I3" in inertial.repaired
     path.write_text(_stage(_body("base", "        float3 physics:diagonalInertia = (1, -1, 1)\n", mass=2.0)))
     with pytest.raises(
         DescriptionError, match=r"link 'base': physics:diagonalInertia .* is not a physical inertia"
     ):
+        read_usd(path)
+
+
+def test_foreign_negligible_link_with_a_negative_moment_is_repaired(tmp_path: Path) -> None:
+    """A non-physical tensor on a link lighter than 0.1 % of the robot is repaired with a warning (the
+    inertia policy's negligible links); on the heavy link it stays an error."""
+    bad = "        float3 physics:diagonalInertia = (1e-6, -1e-6, 1e-6)\n"
+    joint = """    def PhysicsFixedJoint "antenna_joint"
+    {
+        rel physics:body0 = </r/base>
+        rel physics:body1 = </r/antenna>
+    }
+"""
+    path = tmp_path / "n.usda"
+    path.write_text(_stage(_body("base", mass=10.0), _body("antenna", bad, mass=0.001), joint))
+    back = read_usd(path)
+    inertial = back.link("antenna").inertial
+    assert inertial is not None and min(np.linalg.eigvalsh(inertial.tensor())) > 0
+    assert any("Repaired the inertia of link 'antenna': " in w and "under 0.1%" in w for w in back.warnings)
+    path.write_text(_stage(_body("base", mass=0.001), _body("antenna", bad, mass=10.0), joint))
+    with pytest.raises(DescriptionError, match="not a physical inertia"):
         read_usd(path)

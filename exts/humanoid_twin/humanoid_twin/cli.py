@@ -244,6 +244,8 @@ def _print_tree(model: RobotModel) -> None:
     def label(link_name: str) -> str:
         link = model.link(link_name)
         tag = " [dim](frame)[/]" if link.is_frame else f" [dim]{link.mass:.3g} kg[/]"
+        if link.inertial is not None and link.inertial.repaired:
+            tag += " [yellow](inertia repaired)[/]"
         return f"[bold]{escape(link_name)}[/]{tag}"
 
     tree = Tree(label(model.root.name))
@@ -392,7 +394,7 @@ def run(
         if bridge.recording_path is not None:
             console.print(f"[green]recorded[/] {bridge.recording_path}")
         if bridge.status().joint_states == 0:
-            console.print(f"[yellow]warning:[/] {_no_robot(bridge, '--config')}", highlight=False)
+            console.print(f"[yellow]warning:[/] {escape(_no_robot(bridge, '--config'))}", highlight=False)
 
 
 @app.command()
@@ -513,7 +515,7 @@ def emulate(
         Path | None,
         typer.Option(
             "--session-config",
-            help="Session TOML whose [robot] (URDF, options) is emulated (default: the bundled humanoid).",
+            help="Session TOML whose \\[robot] (URDF, options) is emulated (default: the bundled humanoid).",
         ),
     ] = None,
 ) -> None:
@@ -619,10 +621,16 @@ def whatif(
                 _fail(
                     "--wait applies to --from live only (a recording or the nominal state needs no wait)", 2
                 )
-            robot, options, topics, _ = _recorded_session(session_config)
+            robot, options, topics, twin_config = _recorded_session(session_config)
             with console.status(f"running {path.name}"):
                 result = run_scenario(
-                    path, source=from_, out_dir=out, robot=robot, topics=topics, options=options
+                    path,
+                    source=from_,
+                    out_dir=out,
+                    robot=robot,
+                    topics=topics,
+                    options=options,
+                    feet=twin_config.feet if session_config is not None else None,
                 )
         console.print(f"[bold]{escape(result.question)}[/]")
         rows = result.rows()

@@ -208,6 +208,8 @@ class Inertial:
     """``link_T_inertial``: the centre of mass and the frame ``inertia`` is expressed in."""
     inertia: tuple[float, float, float, float, float, float]
     """``(ixx, ixy, ixz, iyy, iyz, izz)`` about the centre of mass, in the inertial frame [kg·m²]."""
+    repaired: str = field(default="", compare=False)
+    """What the reader's inertia policy changed in the written tensor ('' when it is as written)."""
 
     def __post_init__(self) -> None:
         _finite("mass", (self.mass,))

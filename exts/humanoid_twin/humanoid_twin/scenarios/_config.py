@@ -21,6 +21,7 @@ from .._toml import build_dataclass, check_tables, read_toml, wrong_value
 from ..control.walk import MAX_STAIRS
 from ..errors import ConfigError
 from ..model import RobotModel
+from ..model.kinematics import FEET
 
 __all__ = [
     "Changes",
@@ -310,8 +311,10 @@ class MeasuresConfig:
     report: tuple[str, ...] = MEASURES
     """Measures shown in the comparison table, from: fall, support_margin, torque, velocity, limits, slip,
     energy (all are computed)."""
-    feet: tuple[str, ...] = ("left_foot", "right_foot")
-    """Links or frames whose ground contacts form the support polygon (and whose slip is measured)."""
+    feet: tuple[str, ...] | None = None
+    """Links or frames whose ground contacts form the support polygon (and whose slip is measured);
+    None: the robot's sole links (a session's ``[twin] feet``, see :func:`run_scenario`), else
+    ``left_foot``/``right_foot``."""
     fall_tilt: float = 45.0
     """The robot has fallen when its root tilts more than this [deg] …"""
     fall_height: float = 0.5
@@ -319,11 +322,16 @@ class MeasuresConfig:
     limit_margin: float = 0.01
     """A joint hits its limit when it comes closer than this [rad] or [m]."""
 
+    @property
+    def soles(self) -> tuple[str, ...]:
+        """The feet measured: :attr:`feet`, else ``left_foot``/``right_foot``."""
+        return self.feet or FEET
+
     def __post_init__(self) -> None:
         bad = [m for m in self.report if m not in MEASURES]
         if bad:
             raise ConfigError(f"unknown measure {bad[0]!r} in report; valid: {', '.join(MEASURES)}")
-        if not self.feet:
+        if self.feet is not None and not self.feet:
             raise ConfigError("feet must name at least one link")
         if not (0 < self.fall_tilt < 180):
             raise ConfigError(f"fall_tilt = {self.fall_tilt!r} [deg] must be between 0 and 180")
@@ -499,7 +507,7 @@ class ScenarioConfig:
                     f"{where_from}: {where}: unknown joint {name!r}; valid: {listing(['*', *joints])}"
                 )
 
-        for foot in self.measures.feet:
+        for foot in self.measures.feet or ():  # None: run_scenario names the robot's and checks them
             link(foot, "[measures] feet")
         if self.reach is not None:
             link(self.reach.hand, "[reach] hand")

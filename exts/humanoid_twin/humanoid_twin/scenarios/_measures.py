@@ -17,9 +17,12 @@ from ..model import RobotModel
 from ..model.transforms import FloatArray
 from ..physics.mujoco._builder import import_mujoco
 from ._config import MeasuresConfig
-from ._sim import Batch, VariantModel
+from ._sim import Batch, VariantModel, collider_points, welded_bodies
 
 __all__ = ["Measured", "Series", "convex_hull", "measure", "support_margin"]
+
+SOLE_BAND = 0.002
+"""A touching foot collider's points up to this much above its highest contact [m] support it too."""
 
 
 def convex_hull(points: FloatArray) -> FloatArray:
@@ -139,13 +142,15 @@ def measure(
     every = max(1, round(sample_dt / dt))
     idx = np.arange(0, n_steps + 1, every)
     d = mj.MjData(m)
-    feet_bodies = sorted({vm.body_of[f] for f in cfg.feet})
-    foot_geoms = {b: set(np.flatnonzero(np.asarray(m.geom_bodyid) == b).tolist()) for b in feet_bodies}
-    all_foot = set().union(*foot_geoms.values())
+    geom_body = np.asarray(m.geom_bodyid)
+    foot_geoms = [  # each foot's colliders: those of the rigid piece its frame is on
+        set(np.flatnonzero(np.isin(geom_body, welded_bodies(m, vm.body_of[f]))).tolist()) for f in cfg.soles
+    ]
+    all_foot = set().union(*foot_geoms)
     ground = set(vm.ground_geoms.tolist())
     robot_geom = np.asarray(m.geom_bodyid) != 0
     frame_of = {}
-    for f in cfg.feet:
+    for f in cfg.soles:
         if f in vm.names.site:
             frame_of[f] = ("site", vm.names.site[f])
         else:
@@ -156,8 +161,8 @@ def measure(
     base_xy = np.zeros((k, 2))
     com = np.zeros((k, 3))
     ratio = np.zeros(k)
-    foot_pos = np.zeros((k, len(cfg.feet), 3))
-    foot_on = np.zeros((k, len(cfg.feet)), dtype=bool)
+    foot_pos = np.zeros((k, len(cfg.soles), 3))
+    foot_on = np.zeros((k, len(cfg.soles)), dtype=bool)
     fell_at: int | None = None
     cos_tilt = math.cos(math.radians(cfg.fall_tilt))
     h0 = None
@@ -165,12 +170,12 @@ def measure(
     for s, step in enumerate(idx):
         mj.mj_setState(m, d, states[step], spec)
         mj.mj_forward(m, d)
-        for i, f in enumerate(cfg.feet):
+        for i, f in enumerate(cfg.soles):
             kind, fid = frame_of[f]
             foot_pos[s, i] = d.site_xpos[fid] if kind == "site" else d.xpos[fid]
         pts = []
         other = False
-        on_body: set[int] = set()
+        touching: dict[int, float] = {}  # foot collider → height of its highest contact [m]
         ncon = d.ncon
         if ncon:
             geoms = np.asarray(d.contact.geom[:ncon])
@@ -182,11 +187,14 @@ def measure(
                     continue
                 if g_robot in all_foot:
                     pts.append(pos[c, :2])
-                    on_body.add(int(m.geom_bodyid[g_robot]))
+                    touching[g_robot] = max(touching.get(g_robot, -math.inf), float(pos[c, 2]))
                 else:
                     other = True
-        for i, f in enumerate(cfg.feet):
-            foot_on[s, i] = vm.body_of[f] in on_body
+        for g, top in touching.items():  # MuJoCo keeps a few of a collider's contacts: add its points as low
+            spans = collider_points(m, d, g)
+            pts.extend(spans[spans[:, 2] <= top + SOLE_BAND, :2])
+        for i in range(len(cfg.soles)):
+            foot_on[s, i] = not foot_geoms[i].isdisjoint(touching)
         com[s] = d.subtree_com[root]
         if pts and step > 0:  # the fork's own state (step 0) was placed, not simulated: see below
             margin[s] = support_margin(np.array(pts), com[s, :2])
@@ -211,18 +219,20 @@ def measure(
         for i, n in enumerate(vm.joint_names)
     }
     energy = float(np.abs(tau[:stop] * qd[1 : stop + 1]).sum() * dt)
-    # limit hits: entries into the band within limit_margin of a finite limit
+    # limit hits: entries into the band within limit_margin of a finite limit during the rollout; a joint
+    # that starts in the band rests at its stop (Talos' straight knees at the zero pose) and counts when
+    # it comes back after leaving it
     lo = np.array([j.lower for j in joints])
     hi = np.array([j.upper for j in joints])
     with np.errstate(invalid="ignore"):
         at = (q[: stop + 1] <= lo + cfg.limit_margin) | (q[: stop + 1] >= hi - cfg.limit_margin)
     entries = at[1:] & ~at[:-1]
-    hits = {n: int(entries[:, i].sum() + at[0, i]) for i, n in enumerate(vm.joint_names)}
+    hits = {n: int(entries[:, i].sum()) for i, n in enumerate(vm.joint_names)}
     hits = {n: c for n, c in hits.items() if c}
     shown = k if fell_at is None else fell_at + 1  # the series end at the fall
     valid = margin[:end][np.isfinite(margin[:end])]
     slip = 0.0
-    for i in range(len(cfg.feet)):
+    for i in range(len(cfg.soles)):
         both = foot_on[1:end, i] & foot_on[: max(0, end - 1), i]
         step_xy = np.linalg.norm(np.diff(foot_pos[:end, i, :2], axis=0), axis=1)
         slip += float(step_xy[both].sum())

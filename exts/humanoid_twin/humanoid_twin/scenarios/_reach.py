@@ -26,7 +26,7 @@ from ..twin._types import frozen_array
 from ._config import Changes, ReachConfig
 from ._measures import Measured, convex_hull, support_margin
 from ._results import ReachResult
-from ._sim import SHELF_NAME, Batch, VariantModel
+from ._sim import SHELF_NAME, Batch, VariantModel, collider_points, welded_bodies
 
 __all__ = ["Posture", "solve_reach", "verified"]
 
@@ -62,25 +62,14 @@ def _frame_pos(vm: VariantModel, d: Any, name: str) -> FloatArray:
 
 
 def _sole_points(vm: VariantModel, d: Any, feet: Sequence[str]) -> FloatArray:
-    """(k, 2) xy corners of the feet's box colliders' bottom faces."""
+    """(k, 2) xy of the feet's colliders (:func:`collider_points`)."""
     m = vm.mj_model
-    mj = import_mujoco()
-    pts = []
+    pts = [np.zeros((0, 2))]
     for f in feet:
-        b = vm.body_of[f]
-        for g in np.flatnonzero(np.asarray(m.geom_bodyid) == b):
-            if m.geom_contype[g] == 0 and m.geom_conaffinity[g] == 0:
-                continue
-            if m.geom_type[g] != mj.mjtGeom.mjGEOM_BOX:
-                pts.append(np.array(d.geom_xpos[g][:2]))
-                continue
-            half = np.array(m.geom_size[g])
-            rot = np.array(d.geom_xmat[g]).reshape(3, 3)
-            for sx in (-1, 1):
-                for sy in (-1, 1):
-                    for sz in (-1, 1):
-                        pts.append((d.geom_xpos[g] + rot @ (half * np.array([sx, sy, sz])))[:2])
-    return np.array(pts)
+        for g in np.flatnonzero(np.isin(np.asarray(m.geom_bodyid), welded_bodies(m, vm.body_of[f]))):
+            if m.geom_contype[g] != 0 or m.geom_conaffinity[g] != 0:
+                pts.append(collider_points(m, d, int(g))[:, :2])
+    return np.vstack(pts)
 
 
 def _chain(vm: VariantModel, hand: str) -> list[int]:

@@ -66,7 +66,8 @@ class VariantResult:
     """Largest |joint velocity| / the joint's velocity limit."""
     peak_velocity_joint: str
     limit_hits: int
-    """Times a joint came within ``limit_margin`` of a position limit."""
+    """Times a joint came within ``limit_margin`` of a position limit during the rollout (a joint that
+    starts there counts only when it comes back after leaving)."""
     limit_hit_joints: tuple[str, ...]
     slip: float
     """Horizontal distance the feet moved while in contact [m] (sum of the feet)."""

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..model import ImportOptions, RobotModel
+from ..model.kinematics import FEET
 from ..model.transforms import FloatArray
 from ..physics.mujoco import MujocoNames, build_model
 from ..twin import RobotState
@@ -138,6 +139,7 @@ def run_scenario(
     nthread: int | None = None,
     topics: BridgeConfig | None = None,
     options: ImportOptions | None = None,
+    feet: tuple[str, ...] | None = None,
 ) -> ScenarioResult:
     """Run a what-if scenario: fork, run the baseline and every variant as one batch, measure, report.
 
@@ -156,6 +158,9 @@ def run_scenario(
         options: import options of the robot (drive gains, armature: a session's ``[robot.options]``)
             for stand and reach scenarios; None: the twin's when ``twin`` is given, else the bundled
             humanoid's standing options. A walk uses the gait's ``WALK_OPTIONS``.
+        feet: the robot's sole links (a session's ``[twin] feet``), measured when the file's ``[measures]``
+            names none; None: the twin's (``TwinConfig.feet``) when ``twin`` is given, else
+            ``left_foot``/``right_foot``.
 
     Raises:
         ConfigError: a bad scenario file, unknown joint or link, impossible value, an unusable source or
@@ -177,6 +182,10 @@ def run_scenario(
         cfg.check_names(robot)
     else:
         cfg = load_scenario(path_or_config, robot)
+    if cfg.measures.feet is None:  # the robot's soles
+        soles = feet or (twin.config.feet if twin is not None else FEET)
+        cfg = dataclasses.replace(cfg, measures=dataclasses.replace(cfg.measures, feet=tuple(soles)))
+        cfg.check_names(robot)
     src = parse_source(source, cfg)
     if topics is not None and src.kind == "recording":
         src = dataclasses.replace(src, topics=topics)
@@ -188,7 +197,7 @@ def run_scenario(
     kind = cfg.info.kind
     options, default_dt = _options(kind, options)
     dt = cfg.info.timestep or default_dt
-    fork = fork_state(src, robot, options, dt, twin, cfg.measures.feet)
+    fork = fork_state(src, robot, options, dt, twin, cfg.measures.soles)
     variants = (Variant("baseline"), *cfg.variants)
     nominal = build_model(robot, options, timestep=dt)
     nominal_names = MujocoNames.of(robot, nominal, options)
@@ -220,7 +229,7 @@ def run_scenario(
             v.changes,
             nominal=nominal,
             nominal_names=nominal_names,
-            feet=cfg.measures.feet,
+            feet=cfg.measures.soles,
             shelf=shelf,
             history=history,
             plan=plan,
@@ -241,7 +250,7 @@ def run_scenario(
             from ._reach import solve_reach
 
             assert cfg.reach is not None
-            posture = solve_reach(robot, vm, fork, cfg.reach, v.changes, cfg.measures.feet)
+            posture = solve_reach(robot, vm, fork, cfg.reach, v.changes, cfg.measures.soles)
             reach_results[len(models) - 1] = posture.result
             start = posture.state
             n = _steps(cfg.info.duration or cfg.reach.verify, dt, len(variants), vm)

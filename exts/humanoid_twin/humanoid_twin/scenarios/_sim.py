@@ -92,6 +92,42 @@ def _terrain(cfg: TerrainConfig, extra: Sequence[PatchConfig], plan: Any = None)
     return Terrain(stairs=tuple(stairs), slopes=tuple(slopes), patches=tuple(patches))
 
 
+def welded_bodies(m: Any, body: int) -> list[int]:
+    """``body`` and every body welded to it (no joint in between), ascending: one rigid piece, whose
+    colliders are the link's. A frame with a mass of its own (Talos' ``left_sole_link``, 10 g) is a
+    body without colliders welded to the foot that has them."""
+    top = body
+    while top > 0 and m.body_jntnum[top] == 0 and m.body_parentid[top] > 0:
+        top = int(m.body_parentid[top])
+    if top == 0:
+        return [0]
+    parent = np.asarray(m.body_parentid)
+    out, stack = [top], [top]
+    while stack:
+        b = stack.pop()
+        for c in np.flatnonzero(parent == b).tolist():
+            if c != b and m.body_jntnum[c] == 0:
+                out.append(c)
+                stack.append(c)
+    return sorted(out)
+
+
+def collider_points(m: Any, d: Any, geom: int) -> FloatArray:
+    """(k, 3) world points spanning collider ``geom`` [m]: a box's corners, a mesh's vertices (MuJoCo
+    holds the convex hull a collider mesh becomes), another shape's centre."""
+    mj = import_mujoco()
+    centre = np.array(d.geom_xpos[geom], dtype=np.float64)
+    rot = np.array(d.geom_xmat[geom], dtype=np.float64).reshape(3, 3)
+    if m.geom_type[geom] == mj.mjtGeom.mjGEOM_MESH:  # vertices in the geom's frame
+        mesh = int(m.geom_dataid[geom])
+        start, n = int(m.mesh_vertadr[mesh]), int(m.mesh_vertnum[mesh])
+        return np.asarray(m.mesh_vert[start : start + n], dtype=np.float64) @ rot.T + centre
+    if m.geom_type[geom] == mj.mjtGeom.mjGEOM_BOX:
+        signs = np.array([(x, y, z) for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)], dtype=np.float64)
+        return (signs * np.asarray(m.geom_size[geom], dtype=np.float64)) @ rot.T + centre
+    return centre[None]
+
+
 def _frame(names: MujocoNames, m: Any, link: str) -> tuple[int, FloatArray]:
     """(body id, position of the link frame in that body [m])."""
     if link in names.body:
@@ -174,17 +210,17 @@ def build_variant(
                 if g.name != SHELF_NAME:
                     g.friction = [mu, *list(g.friction)[1:]]
             continue
-        bid, _ = _frame(nm, m0, link)
-        for g in spec.body(body_name[bid]).geoms:
-            if g.contype != 0:
-                g.friction = [mu, *list(g.friction)[1:]]
-                g.priority = GROUND_PRIORITY
+        for bid in welded_bodies(m0, _frame(nm, m0, link)[0]):
+            for g in spec.body(body_name[bid]).geoms:
+                if g.contype != 0:
+                    g.friction = [mu, *list(g.friction)[1:]]
+                    g.priority = GROUND_PRIORITY
     for link, mass in changes.payload:
         if mass > 0:
             bid, at = _frame(nm, m0, link)
             _add_payload(spec.body(body_name[bid]), m0, bid, mass, at)
     if feet_only:
-        feet_bodies = {_frame(nm, m0, f)[0] for f in feet}
+        feet_bodies = {b for f in feet for b in welded_bodies(m0, _frame(nm, m0, f)[0])}
         for b in range(1, m0.nbody):
             if b not in feet_bodies:
                 for g in spec.body(body_name[b]).geoms:

@@ -3,7 +3,7 @@
 This pass trusts the validate pass: values are read with the same readers, so they cannot fail
 here. It applies the inertia policy's repairs (:mod:`humanoid_twin.model.inertia`) and the URDF
 defaults (missing ``lower``/``upper`` of a limit read as 0, missing ``<axis>`` is ``1 0 0``), records a
-warning for each, and translates a :class:`~humanoid_twin.errors.ModelError` (the model's own last line
+warning for them, and translates a :class:`~humanoid_twin.errors.ModelError` (the model's own last line
 of defence) into a :class:`~humanoid_twin.errors.DescriptionError`.
 """
 
@@ -32,7 +32,7 @@ from ..model import (
     Sphere,
     Visual,
 )
-from ..model.inertia import check_inertia
+from ..model.inertia import check_inertia, repairs_warning
 from ._context import ReadContext, XmlElement, short
 from ._values import read_bool, read_float, read_floats, require_float
 
@@ -52,6 +52,8 @@ class _Builder:
         """Materials declared under ``<robot>``."""
         self.visual_materials: dict[str, Material] = {}
         """Materials a ``<visual>`` defined inline, by name (the first definition of a name wins)."""
+        self.repairs: list[tuple[str, str]] = []
+        """Links whose inertia the policy repaired, with what it did, in document order."""
 
     def origin(self, owner: XmlElement) -> Pose:
         el = owner.find("origin")
@@ -111,11 +113,11 @@ class _Builder:
             inertia = (ixx, ixy, ixz, iyy, iyz, izz)
         elif mass > 0:
             ctx.warn(f"Link {short(link)} has a mass but no <inertia>; its inertia was read as zero.")
-        check = check_inertia(mass, inertia)
+        check = check_inertia(mass, inertia, ctx.robot_mass)
         if check.repaired is not None:
-            ctx.warn(f"Repaired the inertia of link {short(link)}: {check.reason}.")
+            self.repairs.append((link, check.reason))
             inertia = check.repaired
-        return Inertial(mass=mass, origin=self.origin(el), inertia=inertia)
+        return Inertial(mass=mass, origin=self.origin(el), inertia=inertia, repaired=check.reason)
 
     def link(self, el: XmlElement) -> Link:
         name = el.attrib["name"]
@@ -217,6 +219,8 @@ class _Builder:
         for m in root.findall("material"):
             self.materials[m.attrib["name"]] = self.material(m)
         links = tuple(self.link(el) for el in root.findall("link"))
+        if (repaired := repairs_warning(self.repairs)) is not None:
+            self.ctx.warn(repaired)
         joints = tuple(self.joint(el) for el in root.findall("joint"))
         return RobotModel(
             name=root.attrib["name"],

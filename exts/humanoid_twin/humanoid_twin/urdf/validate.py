@@ -117,6 +117,7 @@ class _Validator:
                 )
             self.materials[name] = material
             _check_material_body(ctx, material)
+        ctx.robot_mass = _robot_mass(root)
         for link in root.findall("link"):
             self._check_link(link)
         if not self.links:
@@ -206,7 +207,7 @@ class _Validator:
         if inertia_el is None:
             return  # read as all zeros; the build pass repairs and warns when the link has mass
         values = tuple(require_float(ctx, inertia_el, a) for a in ("ixx", "ixy", "ixz", "iyy", "iyz", "izz"))
-        check = check_inertia(mass, values)  # type: ignore[arg-type]
+        check = check_inertia(mass, values, ctx.robot_mass)  # type: ignore[arg-type]
         if check.not_psd:
             moments = ", ".join(f"{m:.4g}" for m in check.moments)
             raise ctx.error(
@@ -409,7 +410,9 @@ class _Validator:
                     )
                 seen.append(current)
         if ignored:
-            names = ", ".join(short(n) for n in ignored[:4]) + (", ..." if len(ignored) > 4 else "")
+            names = ", ".join(short(n) for n in ignored[:3]) + (
+                f" and {len(ignored) - 3} more" if len(ignored) > 3 else ""
+            )
             ctx.warn(
                 f"Ignored the <mimic> of {len(ignored)} joint(s) that are not revolute, continuous or "
                 f"prismatic ({names}); only those joint types have a position to couple."
@@ -467,6 +470,22 @@ class _Validator:
                 "every link but one must be the child of a joint: connect them with joints",
                 self.links[roots[1]],
             )
+
+
+def _robot_mass(root: XmlElement) -> float:
+    """The sum of the links' masses [kg]; values that are not finite and ≥ 0 count as 0 (their own
+    check reports them)."""
+    total = 0.0
+    for link in root.findall("link"):
+        inertial = link.find("inertial")
+        mass_el = inertial.find("mass") if inertial is not None else None
+        try:
+            mass = float((mass_el.get("value") or "") if mass_el is not None else "0")
+        except ValueError:
+            continue
+        if math.isfinite(mass) and mass > 0:
+            total += mass
+    return total
 
 
 def validate_pass(ctx: ReadContext) -> None:

@@ -43,7 +43,7 @@ from ..model import (
     Sphere,
     Visual,
 )
-from ..model.inertia import check_inertia, six
+from ..model.inertia import check_inertia, repairs_warning, six
 from ..model.transforms import FloatArray, matrix_to_quat, quat_to_matrix
 from . import _tokens as T
 from ._pxr import Gf, stage_modules
@@ -175,8 +175,10 @@ class _Reader:
         self.chain_links: list[Link] = []
         """Massless links between the joints a multi-axis D6 joint becomes."""
         self.link_names: set[str] = set()
-        self.warnings: list[str] = []
-        """What was repaired on the way in (inertias), for the model's warnings."""
+        self.repairs: list[tuple[str, str]] = []
+        """Links whose inertia the policy repaired on the way in, with what it did."""
+        self.robot_mass = 0.0
+        """The sum of the links' masses [kg] (the inertia policy's scale)."""
 
     def error(self, message: str, element: str | None = None) -> DescriptionError:
         return DescriptionError(message, file=self.path, element=element)
@@ -236,6 +238,7 @@ class _Reader:
             extra_links.append(Link("world"))
         for prim in gprims:
             self.geometry(prim, links)
+        self.robot_mass = sum(self.mass(ld.prim) for ld in links.values())
         model_links = [self.link(ld) for ld in links.values()] + extra_links
         # source order when the asset recorded it
         link_order = _get(robot, T.LINK_ORDER)
@@ -259,7 +262,7 @@ class _Reader:
                 materials=tuple(robot_materials),
                 source=str(self.path),
                 warnings=(
-                    *self.warnings,
+                    *((w,) if (w := repairs_warning(self.repairs)) is not None else ()),
                     *(f"joint {why}: no URDF joint, left out" for why in self.left_out),
                 ),
             )
@@ -272,6 +275,13 @@ class _Reader:
             raise self.error(f"the stage is not a robot tree: {err}{more}") from err
 
     # ---- links
+
+    def mass(self, prim: Any) -> float:
+        """A link prim's mass [kg] as :meth:`link` reads it (0 when it has none)."""
+        mass = _get(prim, T.INERTIAL_MASS)
+        if mass is None and prim.HasAPI(UsdPhysics.MassAPI):
+            mass = _get(prim, "physics:mass")
+        return max(float(mass), 0.0) if mass is not None else 0.0
 
     def link(self, ld: _LinkData) -> Link:
         prim = ld.prim
@@ -295,7 +305,7 @@ class _Reader:
             values = six(tensor)
             # the URDF reader's policy (docs/urdf_reader.md) on an authored tensor; an unauthored one
             # (0, 0, 0) means "from the colliders" in UsdPhysics and stays as it is
-            check = check_inertia(m, values) if any(diag) else check_inertia(0.0, values)
+            check = check_inertia(m, values, self.robot_mass) if any(diag) else check_inertia(0.0, values)
             if check.not_psd:
                 raise self.error(
                     f"link {ld.name!r}: physics:diagonalInertia {diag} is not a physical inertia "
@@ -303,9 +313,9 @@ class _Reader:
                     str(prim.GetPath()),
                 )
             if check.repaired is not None:
-                self.warnings.append(f"link {ld.name!r}: inertia repaired: {check.reason}")
+                self.repairs.append((ld.name, check.reason))
                 values = check.repaired
-            inertial = Inertial(m, Pose((float(c[0]), float(c[1]), float(c[2]))), values)
+            inertial = Inertial(m, Pose((float(c[0]), float(c[1]), float(c[2]))), values, check.reason)
         return Link(ld.name, inertial, tuple(ld.visuals), tuple(ld.collisions))
 
     def owner(self, prim: Any, links: dict[str, _LinkData]) -> _LinkData | None:
