@@ -207,6 +207,15 @@ def test_emulate_walks_one_way_only() -> None:
     assert "Traceback" not in r.stderr
 
 
+def test_emulate_says_running_only_once_it_runs(tmp_path: Path) -> None:
+    """A motion the robot cannot do is refused before the emulator starts: one line, no 'running'."""
+    session = tmp_path / "s.toml"
+    session.write_text(f'[robot]\nurdf = "{(CORPUS / "ok_all_joint_types.urdf").as_posix()}"\n')
+    r = cli("emulate", "--exercise", "--session-config", str(session), "--duration", "1")
+    assert r.returncode == 1 and "the bundled humanoid's routine" in r.stderr and "Traceback" not in r.stderr
+    assert "emulator running" not in r.stdout
+
+
 def test_maintenance_needs_one_source(tmp_path: Path) -> None:
     r = cli("maintenance")
     assert r.returncode == 2 and "either a recording or --live" in r.stderr

@@ -551,9 +551,14 @@ def emulate(
         if cfg.domain_id is None:
             ensure_local_ros()
         stop = _stop_on_sigterm()
-        console.print("emulator running; Ctrl-C stops")
         try:
-            result = run_emulator(cfg, duration=duration, stop_event=stop, robot=robot)
+            result = run_emulator(
+                cfg,
+                duration=duration,
+                stop_event=stop,
+                robot=robot,
+                on_ready=lambda: console.print("emulator running; Ctrl-C stops"),
+            )
         except KeyboardInterrupt:
             stop.set()
             return

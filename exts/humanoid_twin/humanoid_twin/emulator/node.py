@@ -88,6 +88,7 @@ def run_emulator(
     duration: float | None = None,
     stop_event: threading.Event | None = None,
     robot: EmulatedRobot | None = None,
+    on_ready: Callable[[], None] | None = None,
 ) -> EmulatorSummary:
     """Run the emulator node until ``duration`` emulator seconds have passed or ``stop_event`` is set.
 
@@ -103,6 +104,8 @@ def run_emulator(
             None = until ``stop_event``.
         stop_event: set it (from any thread) to stop; the loop notices within 50 ms.
         robot: an already built robot (default: built from ``config``).
+        on_ready: called once, when the node is up and the truth file written, just before the first
+            sample (a CLI says "running" there, not before a config error).
 
     Raises:
         DependencyError: rclpy or the message packages are missing (``nav_msgs`` when
@@ -220,6 +223,7 @@ def run_emulator(
             ClockMsg,
             motion,
             targets_pub,
+            on_ready,
         )
     finally:
         spinning.clear()
@@ -267,6 +271,7 @@ def _loop(
     clock_msg: Any,
     motion: Callable[..., tuple[Sequence[str], Any]] | None = None,
     targets_pub: Any = None,
+    on_ready: Callable[[], None] | None = None,
 ) -> EmulatorSummary:
     from ._network import DelayLine
 
@@ -278,6 +283,8 @@ def _loop(
     # stamps: emulator time mapped to ROS wall time, or emulator time itself under /clock
     epoch = time.time() - t0 if config.clock == "wall" else 0.0
     truth_file = robot.write_truth(stamp_offset=epoch)  # before the first message
+    if on_ready is not None:
+        on_ready()
     wall0 = time.monotonic()
     tick = 1
     samples = published = overruns = 0
