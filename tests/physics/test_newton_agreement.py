@@ -107,3 +107,11 @@ def test_mimic_with_offset_agrees(tmp_path: Path) -> None:
 @pytest.mark.parametrize("robot", ROBOTS)
 def test_real_robot_agrees(robot: str, tmp_path: Path) -> None:
     check_agreement(read_robot(robot), tmp_path)
+
+
+@pytest.mark.parametrize("fix_base", [False, True])
+def test_robot_without_joints_agrees(fix_base: bool, tmp_path: Path) -> None:
+    """One body, no joint (example-robot-data's hector quadrotor): a free body, or welded to the world."""
+    check_agreement(
+        RobotModel("drone", (small_robot().link("base"),), ()), tmp_path, ImportOptions(fix_base=fix_base)
+    )
