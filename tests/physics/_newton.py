@@ -46,21 +46,31 @@ class NewtonRobot:
             elif types[i] in (jt.REVOLUTE, jt.PRISMATIC) and label in joint_of_path:
                 self.q_start[joint_of_path[label]] = int(starts[i])
         self.joint_count = len(self.model.joint_label)
+        q0 = self.model.joint_q.numpy().astype(np.float64)
+        self.free_q0 = (
+            q0[self.free_start : self.free_start + 7].copy() if self.free_start is not None else None
+        )
+        """The free joint's coordinates as loaded: the base where the asset puts it."""
         self.urdf_joints = {j.name for j in model.joints if j.type.is_actuated_1dof}
 
     def body_poses(
         self, q: Mapping[str, float], base: Pose | None = None
     ) -> dict[str, tuple[np.ndarray, QuatWXYZ]]:
-        """``world_T_link`` as (position [m], quaternion (w, x, y, z)) of every body, after ``eval_fk``."""
+        """``world_T_link`` as (position [m], quaternion (w, x, y, z)) of every body, after ``eval_fk``.
+
+        ``base`` is ``world_T_root`` of a floating robot; None keeps the base where the asset puts it.
+        """
         joint_q = self.model.joint_q.numpy().copy()
         joint_q[:] = 0.0
         for name, value in q.items():
             joint_q[self.q_start[name]] = value
         if self.free_start is not None:
-            b = base or Pose()
             a = self.free_start
-            joint_q[a : a + 3] = b.position
-            joint_q[a + 3 : a + 7] = quat_wxyz_to_xyzw(b.quat)
+            if base is None:
+                joint_q[a : a + 7] = self.free_q0
+            else:
+                joint_q[a : a + 3] = base.position
+                joint_q[a + 3 : a + 7] = quat_wxyz_to_xyzw(base.quat)
         wp = self._wp
         jq = wp.array(joint_q, dtype=wp.float32, device="cpu")
         self._newton.eval_fk(self.model, jq, self.model.joint_qd, self.state)

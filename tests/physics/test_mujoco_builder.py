@@ -222,8 +222,13 @@ def test_floating_joint_from_the_world_is_a_free_joint() -> None:
         (Joint("float", JointType.FLOATING, "world", "base"), *base.joints),
     )
     mm, names, _ = _build(model)
-    assert names.free_joint is None
     assert [mm.jnt_type[i] for i in names.joints["float"]] == [mujoco.mjtJoint.mjJNT_FREE]
+    # it is the floating base: the base pose can be set through it (it used to read as a fixed base)
+    assert names.free_joint == names.joints["float"][0]
+    data = mujoco.MjData(mm)
+    names.set_base_pose(data, Pose((0.1, 0.2, 0.3)))
+    mujoco.mj_kinematics(mm, data)
+    np.testing.assert_allclose(data.xpos[names.body["base"]], (0.1, 0.2, 0.3))
 
 
 # ------------------------------------------------------------------ joints, drives, actuators

@@ -18,7 +18,7 @@ mujoco = pytest.importorskip("mujoco")
 pytest.importorskip("newton")
 pytest.importorskip("pxr")
 
-from humanoid_twin.model import ImportOptions, Mimic, Pose, RobotModel  # noqa: E402
+from humanoid_twin.model import ImportOptions, Joint, JointType, Link, Mimic, Pose, RobotModel  # noqa: E402
 from humanoid_twin.model.transforms import QuatWXYZ, rpy_to_quat  # noqa: E402
 from humanoid_twin.physics.mujoco import MujocoNames, build_model  # noqa: E402
 
@@ -104,6 +104,28 @@ def test_mimic_with_offset_agrees(tmp_path: Path) -> None:
     check_agreement(small_robot(), tmp_path)
 
 
+def _floating_from_world() -> RobotModel:
+    """The small robot written the MuJoCo way (Unitree's G1 comments it in): world → floating → base."""
+    robot = _no_mimic_offset()
+    float_joint = Joint(
+        "float", JointType.FLOATING, "world", "base", Pose.from_xyz_rpy((0.3, -0.2, 0.9), (0.1, 0, 0.4))
+    )
+    return RobotModel("floater", (Link("world"), *robot.links), (float_joint, *robot.joints))
+
+
+@pytest.mark.parametrize("merge", [True, False])
+def test_floating_joint_from_world_agrees(merge: bool, tmp_path: Path) -> None:
+    check_agreement(_floating_from_world(), tmp_path, ImportOptions(merge_fixed_joints=merge))
+
+
 @pytest.mark.parametrize("robot", ROBOTS)
 def test_real_robot_agrees(robot: str, tmp_path: Path) -> None:
     check_agreement(read_robot(robot), tmp_path)
+
+
+@pytest.mark.parametrize("fix_base", [False, True])
+def test_robot_without_joints_agrees(fix_base: bool, tmp_path: Path) -> None:
+    """One body, no joint (example-robot-data's hector quadrotor): a free body, or welded to the world."""
+    check_agreement(
+        RobotModel("drone", (small_robot().link("base"),), ()), tmp_path, ImportOptions(fix_base=fix_base)
+    )

@@ -200,6 +200,13 @@ def make_floating_world() -> RobotModel:
     return RobotModel("floater", links, joints)
 
 
+def make_single_body() -> RobotModel:
+    """One rigid body and no joint, as example-robot-data's hector quadrotor."""
+    return RobotModel(
+        "drone", (Link("frame", _inertial(1.5), (), (Collision("", Pose(), Box((0.4, 0.4, 0.1))),)),), ()
+    )
+
+
 @pytest.fixture
 def biped() -> RobotModel:
     return make_biped()

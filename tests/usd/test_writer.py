@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import make_biped, make_world_arm
+from conftest import make_biped, make_single_body, make_world_arm
 from pxr import Sdf, Usd, UsdGeom, UsdPhysics, UsdShade
 
 from humanoid_twin.errors import MeshError, UsdError
@@ -274,6 +274,18 @@ def test_articulation_root_floating_and_fixed(tmp_path: Path) -> None:
     assert UsdPhysics.Joint(joint).GetBody1Rel().GetTargets() == [Sdf.Path("/mini_biped/base_link")]
     assert joint.GetAttribute("newton:selfCollisionEnabled").Get() is True
     assert not fixed.GetPrimAtPath("/mini_biped/base_link").HasAPI(UsdPhysics.ArticulationRootAPI)
+
+
+def test_a_robot_without_joints_is_a_rigid_body(tmp_path: Path) -> None:
+    """No joint: a plain rigid body when floating (UsdPhysics finds no articulation, as Isaac Lab's
+    RigidObject wants), an articulation through the generated root_joint when fixed."""
+    floating = write_usd(make_single_body(), tmp_path / "f.usda", layered=False)
+    result = UsdPhysics.LoadUsdPhysicsFromRange(_stage(floating), ["/"])
+    assert UsdPhysics.ObjectType.Articulation not in result
+    assert [str(d.primPath) for d in result[UsdPhysics.ObjectType.RigidBody][1]] == ["/drone/frame"]
+    fixed = _stage(write_usd(make_single_body(), tmp_path / "x.usda", ImportOptions(fix_base=True)))
+    assert fixed.GetPrimAtPath("/drone/joints/root_joint").HasAPI(UsdPhysics.ArticulationRootAPI)
+    assert not fixed.GetPrimAtPath("/drone/frame").HasAPI(UsdPhysics.ArticulationRootAPI)
 
 
 def test_world_link_is_the_fixed_base(tmp_path: Path) -> None:

@@ -39,7 +39,8 @@ class MujocoNames:
     actuator: Mapping[str, int]
     """Actuated joint name → actuator id (none for mimic joints or ``drive_type='none'``)."""
     free_joint: int | None
-    """Joint id of the floating base's free joint, None for a fixed base."""
+    """Joint id of the floating base's free joint (the generated one, or a URDF ``floating`` joint
+    from a ``world`` root link), None for a fixed base."""
     free_qpos_adr: int | None
     """``qpos`` index of the free joint: position [m] then quaternion ``(w, x, y, z)``."""
     free_qvel_adr: int | None
@@ -85,7 +86,11 @@ class MujocoNames:
             a = int(mj.mj_name2id(mj_model, ob.mjOBJ_ACTUATOR, j.name))
             if a >= 0:
                 actuator[j.name] = a
-        free = find(ob.mjOBJ_JOINT, layout.free_joint) if layout.free_joint is not None else None
+        free_name = layout.free_joint
+        if free_name is None and layout.world_root:  # world → floating → base, the MuJoCo way
+            kinds = (mjj for p in layout.joints.values() for mjj in p.mj_joints)
+            free_name = next((mjj.name for mjj in kinds if mjj.kind == "free"), None)
+        free = find(ob.mjOBJ_JOINT, free_name) if free_name is not None else None
         return cls(
             body=body,
             site=site,
