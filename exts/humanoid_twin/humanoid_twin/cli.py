@@ -635,7 +635,7 @@ def whatif(
                     robot=robot,
                     topics=topics,
                     options=options,
-                    feet=twin_config.feet if session_config is not None else None,
+                    feet=twin_config.feet,
                 )
         console.print(f"[bold]{escape(result.question)}[/]")
         rows = result.rows()

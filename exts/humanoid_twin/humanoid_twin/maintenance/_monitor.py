@@ -228,9 +228,9 @@ def _loop_mask(robot: RobotModel, names: tuple[str, ...], ends: tuple[str, ...])
 
 
 def monitored_joints(robot: RobotModel) -> tuple[str, ...]:
-    """The joints a :class:`HealthMonitor` of ``robot`` watches, in its order: the actuated joints that
-    do not mimic another (the names a maintenance config is resolved for)."""
-    return tuple(j.name for j in robot.actuated_joints if j.mimic is None)
+    """The joints a :class:`HealthMonitor` of ``robot`` watches, in its order: the actuated joints (mimic
+    joints are not; the names a maintenance config is resolved for)."""
+    return tuple(j.name for j in robot.actuated_joints)
 
 
 class HealthMonitor:

@@ -131,10 +131,7 @@ class TriangleMesh:
 
     def area(self) -> float:
         """Total surface area [m²]."""
-        tri = self.vertices[self.faces]
-        return float(
-            0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1).sum()
-        )
+        return float(self.face_areas().sum())
 
     def volume(self) -> float:
         """Signed enclosed volume [m³] (divergence theorem); meaningful for closed meshes only."""

@@ -148,7 +148,7 @@ def measure(
     ]
     all_foot = set().union(*foot_geoms)
     ground = set(vm.ground_geoms.tolist())
-    robot_geom = np.asarray(m.geom_bodyid) != 0
+    robot_geom = geom_body != 0
     frame_of = {}
     for f in cfg.soles:
         if f in vm.names.site:
