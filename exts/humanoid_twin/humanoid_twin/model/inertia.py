@@ -29,6 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._text import first_few
+
 __all__ = [
     "FLOOR_PER_KG",
     "FLOOR_RELATIVE",
@@ -122,9 +124,8 @@ def repairs_warning(repairs: list[tuple[str, str]]) -> str | None:
     if len(repairs) == 1:
         name, reason = repairs[0]
         return f"Repaired the inertia of link {name!r}: {reason}."
-    shown = ", ".join(f"{name!r} ({reason})" for name, reason in repairs[:3])
-    more = f" and {len(repairs) - 3} more" if len(repairs) > 3 else ""
-    return f"Repaired the inertia of {len(repairs)} links: {shown}{more}."
+    shown = first_few([f"{name!r} ({reason})" for name, reason in repairs])
+    return f"Repaired the inertia of {len(repairs)} links: {shown}."
 
 
 def six(tensor: np.ndarray) -> Six:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
+from .._text import first_few
 from ..model.inertia import check_inertia
 from ._context import ReadContext, XmlElement, display_tag, short
 from ._values import read_bool, read_float, read_floats, read_name, require_float
@@ -141,10 +142,7 @@ class _Validator:
             if len(owners) == 1:
                 self.ctx.warn(f"Ignored the element <{tag}> in {where} {owners[0]}.")
             else:
-                more = f" and {len(owners) - 3} more" if len(owners) > 3 else ""
-                self.ctx.warn(
-                    f"Ignored {len(owners)} <{tag}> elements in {places}: {', '.join(owners[:3])}{more}."
-                )
+                self.ctx.warn(f"Ignored {len(owners)} <{tag}> elements in {places}: {first_few(owners)}.")
 
     def _check_no_xacro(self, root: XmlElement) -> None:
         stack = list(root.children)
@@ -410,12 +408,10 @@ class _Validator:
                     )
                 seen.append(current)
         if ignored:
-            names = ", ".join(short(n) for n in ignored[:3]) + (
-                f" and {len(ignored) - 3} more" if len(ignored) > 3 else ""
-            )
             ctx.warn(
                 f"Ignored the <mimic> of {len(ignored)} joint(s) that are not revolute, continuous or "
-                f"prismatic ({names}); only those joint types have a position to couple."
+                f"prismatic ({first_few([short(n) for n in ignored])}); only those joint types have a "
+                "position to couple."
             )
 
     # ---------------------------------------------------------------- tree

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from .._text import first_few
 from ..errors import DescriptionError, ModelError, TwinError
 from ..meshes import TriangleMesh
 from ..model import (
@@ -269,9 +270,7 @@ class _Reader:
         except ModelError as err:
             more = ""
             if self.left_out:
-                shown = ", ".join(self.left_out[:3])
-                rest = f" and {len(self.left_out) - 3} more" if len(self.left_out) > 3 else ""
-                more = f" (joints left out, having no URDF counterpart: {shown}{rest})"
+                more = f" (joints left out, having no URDF counterpart: {first_few(self.left_out)})"
             raise self.error(f"the stage is not a robot tree: {err}{more}") from err
 
     # ---- links
