@@ -73,7 +73,7 @@ def icub_share() -> Path:
 EVERYTHING = """<?xml version="1.0"?>
 <robot name="every feature">
   <material name="red"><color rgba="1 0 0 1"/></material>
-  <material name="skin"><texture filename="meshes/tet.stl"/></material>
+  <material name="skin"><texture filename="meshes/skin.png"/></material>
   <link name="world"/>
   <link name="base">
     <inertial>

@@ -54,7 +54,7 @@ def test_every_field_lands_in_the_model(everything_urdf: str) -> None:
     assert m.root.name == "world"  # a link named world is kept as a link
     assert m.materials == (
         Material("red", (1.0, 0.0, 0.0, 1.0)),
-        Material("skin", None, "meshes/tet.stl"),
+        Material("skin", None, "meshes/skin.png"),
     )
 
     base = m.link("base")
@@ -75,7 +75,8 @@ def test_every_field_lands_in_the_model(everything_urdf: str) -> None:
     assert v2.geometry.uri == "meshes/tet.stl"
     assert v2.geometry.path == (CORPUS / "meshes" / "tet.stl").resolve()
     assert v2.geometry.scale == (0.001, 0.002, 0.003)
-    assert v2.material == Material("skin", None, "meshes/tet.stl")
+    assert v2.material == Material("skin", None, "meshes/skin.png")
+    assert v2.material.texture_file == (CORPUS / "meshes" / "skin.png").resolve()  # an image: to be copied
 
     c0, c1, c2 = base.collisions
     assert c0.name == "hull" and c0.origin == Pose((0.0, 0.0, 0.1))

@@ -194,6 +194,9 @@ def import_cmd(
                 _fail(f"{mjcf}: cannot write the MJCF ({err.strerror or err})")
         _print_summary(model, brief=True)
         files = ", ".join(str(f) for f in asset.files)
+        if asset.textures:
+            n = len(asset.textures)
+            files += f" and {n} texture image{'s' if n > 1 else ''} in {asset.textures[0].parent}"
         console.print(f"[green]wrote[/] {files}")
         if mjcf is not None:
             console.print(f"[green]wrote[/] {mjcf}")

@@ -7,12 +7,16 @@ Pure numpy; no runtime (pxr, mujoco) is imported here.
 from ._loader import SUPPORTED_EXTENSIONS, clear_mesh_cache, load_mesh, mesh_cache_info
 from ._mesh import TriangleMesh
 from ._stl import write_binary_stl
+from ._texture import MAX_TEXTURE_BYTES, TEXTURE_SUFFIXES, texture_problem
 
 __all__ = [
+    "MAX_TEXTURE_BYTES",
     "SUPPORTED_EXTENSIONS",
+    "TEXTURE_SUFFIXES",
     "TriangleMesh",
     "clear_mesh_cache",
     "load_mesh",
     "mesh_cache_info",
+    "texture_problem",
     "write_binary_stl",
 ]

@@ -5,11 +5,14 @@ What it reads:
 * ``<library_geometries>``: ``<mesh>`` with ``<triangles>``, ``<polylist>``, ``<polygons>``,
   ``<trifans>`` and ``<tristrips>`` primitives; positions come from the ``VERTEX`` input's
   ``POSITION`` source (accessor ``stride``/``offset`` honoured). Polygons are triangulated as fans;
-  ``<ph>`` holes are ignored. Lines, normals and texture coordinates are ignored.
+  ``<ph>`` holes are ignored. Texture coordinates come from the primitive's ``TEXCOORD`` input of
+  the lowest ``set`` (or the ``<vertices>``' own), its first two values (s, t) per corner. Lines and
+  normals are ignored.
 * Materials: a primitive's ``material`` symbol is bound by the placing instance's
   ``<bind_material><instance_material symbol target>`` (else the symbol is taken as a ``<material>``
   id); the material's ``<instance_effect>`` gives the ``profile_COMMON`` technique's diffuse
-  ``<color>`` (``emission`` for ``<constant>``) or ``<texture>`` (kept as the image's file name).
+  ``<color>`` (``emission`` for ``<constant>``) or ``<texture>``: the image's file name, and the
+  file itself when it passes :func:`~humanoid_twin.meshes._texture.mesh_texture`'s rule.
   Every face gets an index into the mesh's palette (-1 when unbound or unresolvable).
 * The scene (``<scene><instance_visual_scene>``, else the first ``<visual_scene>``): nodes are
   walked recursively, composing ``<matrix>``, ``<translate>``, ``<rotate>`` and ``<scale>`` in
@@ -40,6 +43,7 @@ from ..errors import MeshError
 from ..model._robot import Material
 from ..model.transforms import FloatArray
 from ._mesh import TriangleMesh
+from ._texture import mesh_texture
 
 __all__ = ["parse_dae"]
 
@@ -82,6 +86,7 @@ class _Reader:
     ids: dict[str, Element] = field(default_factory=dict)
     geometry_cache: dict[str, _Geometry | None] = field(default_factory=dict)
     source_cache: dict[str, FloatArray] = field(default_factory=dict)
+    """``<source>`` id and width → its values."""
     palette: dict[str, int] = field(default_factory=dict)
     """``<material>`` id → index into :attr:`materials` (-1: unresolvable)."""
     materials: list[Material] = field(default_factory=list)
@@ -109,6 +114,7 @@ class _Reader:
         parts_v: list[FloatArray] = []
         parts_f: list[IntArray] = []
         parts_m: list[NDArray[np.int32]] = []
+        parts_uv: list[FloatArray | None] = []
         offset = 0
         for matrix, geometry, instance in instances:
             mesh = self.geometry(geometry)
@@ -121,8 +127,11 @@ class _Reader:
             else:
                 parts_m.append(np.full(len(f), -1, np.int32))
             v = v @ matrix[:3, :3].T + matrix[:3, 3]
+            uv = mesh.uvs
             if np.linalg.det(matrix[:3, :3]) < 0:  # mirrored instance: keep outward winding
                 f = f[:, ::-1]
+                uv = None if uv is None else uv[:, ::-1]
+            parts_uv.append(uv)
             parts_v.append(v)
             parts_f.append(f + offset)
             offset += len(v)
@@ -134,9 +143,10 @@ class _Reader:
         if not np.all(np.isfinite(vertices)):
             raise self.error("the COLLADA geometry has a non-finite (NaN or inf) coordinate", "float_array")
         faces = np.concatenate(parts_f).astype(np.int32)
+        uvs = _joined_uvs(parts_uv, [len(f) for f in parts_f])
         if not self.materials:
-            return TriangleMesh(vertices, faces)
-        return TriangleMesh(vertices, faces, np.concatenate(parts_m), tuple(self.materials))
+            return TriangleMesh(vertices, faces, uvs=uvs)
+        return TriangleMesh(vertices, faces, np.concatenate(parts_m), tuple(self.materials), uvs)
 
     def asset(self) -> tuple[float, str]:
         unit = 1.0
@@ -252,17 +262,22 @@ class _Reader:
             _log.debug("%s: geometry %r is not a <mesh> and is ignored", self.file, geometry.get("id"))
             return None
         parts: list[tuple[FloatArray, IntArray]] = []
+        part_uvs: list[FloatArray | None] = []
         symbols: dict[str, int] = {}
         prim_symbols: list[int] = []
         for prim in mesh:
             if prim.tag in _PRIMITIVES:
-                source_url, vertex_offset, stride = self.vertex_input(prim)
-                positions = self.positions(source_url)
-                parts.append((positions, self.triangles(prim, vertex_offset, stride, len(positions))))
+                inputs = self.inputs(prim)
+                positions = self.positions(inputs.vertices)
+                rows, tri = self.corners(prim, inputs.stride)
+                faces = self.indices(rows[:, inputs.vertex_offset], len(positions), "vertex", prim.tag)[tri]
+                parts.append((positions, faces))
+                part_uvs.append(self.texcoords(inputs, rows, tri, prim.tag))
                 symbol = prim.get("material")
                 prim_symbols.append(-1 if symbol is None else symbols.setdefault(symbol, len(symbols)))
         if not parts:
             return None
+        uvs = _joined_uvs(part_uvs, [len(t) for _, t in parts])
         face_symbols = np.repeat(np.array(prim_symbols, np.int64), [len(t) for _, t in parts])
         names = tuple(symbols)
         if names and -1 in prim_symbols:  # faces without a symbol index a trailing "no material"
@@ -270,7 +285,7 @@ class _Reader:
             names = (*names, "")
         first = parts[0][0]
         if all(p is first for p, _ in parts):
-            return _Geometry(first, np.concatenate([t for _, t in parts]), face_symbols, names)
+            return _Geometry(first, np.concatenate([t for _, t in parts]), face_symbols, names, uvs)
         # primitives on different position sources: stack the sources
         bases = np.cumsum([0] + [len(p) for p, _ in parts[:-1]])
         return _Geometry(
@@ -278,6 +293,7 @@ class _Reader:
             np.concatenate([t + base for (_, t), base in zip(parts, bases, strict=True)]),
             face_symbols,
             names,
+            uvs,
         )
 
     # ----------------------------------------------------------------- materials
@@ -331,7 +347,8 @@ class _Reader:
             return Material(name, (c[0], c[1], c[2], c[3]))
         texture = slot.find("texture")
         if texture is not None:
-            return Material(name, None, self.texture_file(effect, texture.get("texture", "")))
+            image = self.texture_file(effect, texture.get("texture", ""))
+            return mesh_texture(Material(name, None, image), self.file)
         return Material(name)
 
     def texture_file(self, effect: Element, sampler: str) -> str | None:
@@ -350,39 +367,60 @@ class _Reader:
         ref = image.findtext("init_from/ref") or image.findtext("init_from")
         return ref.strip() if ref else None
 
-    def vertex_input(self, prim: Element) -> tuple[str, int, int]:
+    def inputs(self, prim: Element) -> _Inputs:
+        """A primitive's ``VERTEX`` input and texture coordinates (lowest ``set``), their offsets in
+        each corner's index tuple, and the tuple's length."""
         offsets: list[int] = []
         vertex: tuple[str, int] | None = None
+        texcoord: tuple[int, str, int] | None = None  # (set, source, offset)
         for inp in prim.findall("input"):
             try:
                 off = int(inp.get("offset", "0"))
+                uv_set = int(inp.get("set", "0"))
             except ValueError as err:
-                raise self.error(f"input offset {inp.get('offset')!r} is not an integer", "input") from err
+                raise self.error(
+                    f"input offset {inp.get('offset')!r} or set {inp.get('set')!r} is not an integer", "input"
+                ) from err
             offsets.append(off)
-            if inp.get("semantic") == "VERTEX":
+            semantic = inp.get("semantic")
+            if semantic == "VERTEX":
                 vertex = (inp.get("source", ""), off)
+            elif semantic == "TEXCOORD" and (texcoord is None or uv_set < texcoord[0]):
+                texcoord = (uv_set, inp.get("source", ""), off)
         if vertex is None:
             raise self.error(f"<{prim.tag}> has no VERTEX input", prim.tag)
-        return vertex[0], vertex[1], max(offsets) + 1
+        if min(offsets) < 0:
+            raise self.error(f"<{prim.tag}> has a negative input offset", "input")
+        uv = None if texcoord is None else (texcoord[1], texcoord[2])
+        return _Inputs(vertex[0], vertex[1], uv, max(offsets) + 1)
 
-    def positions(self, url: str) -> FloatArray:
+    def vertices(self, url: str) -> Element:
+        """The ``<source>`` a ``VERTEX``/``POSITION``-style URL names, through ``<vertices>``."""
         target = self.lookup(url, "input")
         if target.tag == "vertices":
             pos = next((i for i in target.findall("input") if i.get("semantic") == "POSITION"), None)
             if pos is None:
                 raise self.error(f"<vertices id={target.get('id')!r}> has no POSITION input", "vertices")
             target = self.lookup(pos.get("source", ""), "input")
-        key = target.get("id", "")
+        return target
+
+    def positions(self, url: str) -> FloatArray:
+        return self.source(self.vertices(url), 3, "POSITION")
+
+    def source(self, target: Element, width: int, semantic: str) -> FloatArray:
+        """The first ``width`` values of every element of a ``<source>``'s accessor, cached."""
+        key = f"{target.get('id', '')}:{width}"
         if key in self.source_cache:
             return self.source_cache[key]
         if target.tag != "source":
-            raise self.error(f"POSITION refers to <{target.tag}>, not a <source>", "input")
+            raise self.error(f"{semantic} refers to <{target.tag}>, not a <source>", "input")
+        name = target.get("id", "")
         array = target.find("float_array")
         if array is None:
-            raise self.error(f"source {key!r} has no <float_array>", "source")
+            raise self.error(f"source {name!r} has no <float_array>", "source")
         values = self.floats(array)
         accessor = target.find("technique_common/accessor")
-        count, stride, start = values.size // 3, 3, 0
+        count, stride, start = values.size // width, width, 0
         if accessor is not None:
             try:
                 count = int(accessor.get("count", count))
@@ -390,62 +428,96 @@ class _Reader:
                 start = int(accessor.get("offset", "0"))
             except ValueError as err:
                 raise self.error("accessor count/stride/offset are not integers", "accessor") from err
-        if stride < 3 or start < 0 or count < 0 or start + count * stride > values.size:
+        if stride < width or start < 0 or count < 0 or start + count * stride > values.size:
             raise self.error(
-                f"accessor of source {key!r} (count {count}, stride {stride}, offset {start}) does not fit "
+                f"accessor of source {name!r} (count {count}, stride {stride}, offset {start}) does not fit "
                 f"its {values.size} numbers",
                 "accessor",
             )
-        pos_values = values[start : start + count * stride].reshape(count, stride)[:, :3]
-        self.source_cache[key] = pos_values
-        return pos_values
+        out = values[start : start + count * stride].reshape(count, stride)[:, :width]
+        self.source_cache[key] = out
+        return out
 
-    def triangles(self, prim: Element, vertex_offset: int, stride: int, n_positions: int) -> IntArray:
+    def texcoords(self, inputs: _Inputs, rows: IntArray, tri: IntArray, tag: str) -> FloatArray | None:
+        """(s, t) of every triangle corner, shape (T, 3, 2), or None without texture coordinates."""
+        if inputs.texcoord is not None:
+            url, offset = inputs.texcoord
+            values = self.source(self.lookup(url, "input"), 2, "TEXCOORD")
+            return values[self.indices(rows[:, offset], len(values), "texture coordinate", tag)[tri]]
+        vertices = self.lookup(inputs.vertices, "input")  # per-position coordinates in <vertices>
+        inp = next((i for i in vertices.findall("input") if i.get("semantic") == "TEXCOORD"), None)
+        if vertices.tag != "vertices" or inp is None:
+            return None
+        values = self.source(self.lookup(inp.get("source", ""), "input"), 2, "TEXCOORD")
+        index = self.indices(rows[:, inputs.vertex_offset], len(values), "texture coordinate", tag)
+        return values[index[tri]]
+
+    def indices(self, idx: IntArray, count: int, what: str, tag: str) -> IntArray:
+        """``idx`` after checking every entry indexes an array of ``count`` elements."""
+        if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= count):
+            worst = int(idx.max()) if int(idx.max()) >= count else int(idx.min())
+            raise self.error(f"{what} index {worst} is out of range for {count} entries", tag)
+        return idx
+
+    def corners(self, prim: Element, stride: int) -> tuple[IntArray, IntArray]:
+        """Every corner's index tuple (one row of ``stride`` indices per corner, in file order) and
+        the primitive's triangles as row numbers: fans for polygons, alternating strips."""
         tag = prim.tag
+        blocks: list[IntArray] = []
 
-        def corners(p: Element) -> IntArray:
+        def rows(p: Element) -> IntArray:
             raw = self.ints(p)
             if raw.size % stride:
                 raise self.error(f"<p> has {raw.size} indices, not a multiple of the {stride} inputs", tag)
-            idx = raw.reshape(-1, stride)[:, vertex_offset]
-            if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= n_positions):
-                worst = int(idx.max()) if int(idx.max()) >= n_positions else int(idx.min())
-                raise self.error(
-                    f"vertex index {worst} is out of range for {n_positions} positions",
-                    tag,
-                )
-            return idx
+            block = raw.reshape(-1, stride)
+            first = sum(len(b) for b in blocks)
+            blocks.append(block)
+            return np.arange(first, first + len(block), dtype=np.int64)
 
-        if tag == "triangles":
+        def stacked() -> IntArray:
+            return np.concatenate(blocks) if blocks else np.zeros((0, stride), dtype=np.int64)
+
+        if tag in ("triangles", "polylist"):
             p = prim.find("p")
-            idx = corners(p) if p is not None else np.zeros(0, dtype=np.int64)
-            if idx.size % 3:
-                raise self.error(f"<triangles> has {idx.size} corners, not a multiple of 3", tag)
-            return idx.reshape(-1, 3)
-        if tag == "polylist":
-            p = prim.find("p")
+            ordinals = rows(p) if p is not None else np.zeros(0, dtype=np.int64)
+            if tag == "triangles":
+                if ordinals.size % 3:
+                    raise self.error(f"<triangles> has {ordinals.size} corners, not a multiple of 3", tag)
+                return stacked(), ordinals.reshape(-1, 3)
             vcount_el = prim.find("vcount")
-            idx = corners(p) if p is not None else np.zeros(0, dtype=np.int64)
             vcount = self.ints(vcount_el) if vcount_el is not None else np.zeros(0, dtype=np.int64)
-            if int(vcount.sum()) != idx.size or (vcount.size and int(vcount.min()) < 0):
+            if int(vcount.sum()) != ordinals.size or (vcount.size and int(vcount.min()) < 0):
                 raise self.error(
-                    f"<vcount> sums to {int(vcount.sum())} corners but <p> has {idx.size}", "polylist"
+                    f"<vcount> sums to {int(vcount.sum())} corners but <p> has {ordinals.size}", "polylist"
                 )
-            return _fans(idx, vcount)
+            return stacked(), _fans(ordinals, vcount)
         polygons: list[IntArray] = []
         for child in prim:
             if child.tag == "p":
-                polygons.append(corners(child))
+                polygons.append(rows(child))
             elif child.tag == "ph":
                 outer = child.find("p")
                 if outer is not None:
-                    polygons.append(corners(outer))
+                    polygons.append(rows(outer))
         if not polygons:
-            return np.zeros((0, 3), dtype=np.int64)
+            return stacked(), np.zeros((0, 3), dtype=np.int64)
         if tag == "tristrips":
-            return np.concatenate([_strip(p) for p in polygons])
+            return stacked(), np.concatenate([_strip(p) for p in polygons])
         sizes = np.array([len(p) for p in polygons], dtype=np.int64)
-        return _fans(np.concatenate(polygons), sizes)
+        return stacked(), _fans(np.concatenate(polygons), sizes)
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """Where a primitive's corners find their position and texture coordinates."""
+
+    vertices: str
+    """The ``VERTEX`` input's source URL (``#<vertices>`` or ``#<source>``)."""
+    vertex_offset: int
+    texcoord: tuple[str, int] | None
+    """The ``TEXCOORD`` input's source URL and offset, if the primitive has one."""
+    stride: int
+    """Indices per corner in ``<p>``."""
 
 
 @dataclass(frozen=True)
@@ -458,6 +530,18 @@ class _Geometry:
     """Index into :attr:`symbols` per face."""
     symbols: tuple[str, ...]
     """The primitives' ``material`` symbols ('' for primitives without one); empty when none has."""
+    uvs: FloatArray | None = None
+    """(s, t) per triangle corner, shape (T, 3, 2); None when no primitive has texture coordinates."""
+
+
+def _joined_uvs(parts: list[FloatArray | None], face_counts: list[int]) -> FloatArray | None:
+    """Per-corner texture coordinates of consecutive face runs, (0, 0) for runs without; None when
+    no run has any."""
+    if all(uv is None for uv in parts):
+        return None
+    return np.concatenate(
+        [np.zeros((n, 3, 2)) if uv is None else uv for uv, n in zip(parts, face_counts, strict=True)]
+    )
 
 
 def _fans(idx: IntArray, sizes: IntArray) -> IntArray:

@@ -40,6 +40,10 @@ class TriangleMesh:
     materials: tuple[Material, ...] = ()
     """The file's own materials (COLLADA ``<material>``, OBJ ``.mtl``) the faces use: the palette
     :attr:`face_materials` indexes. A URDF ``<material>`` on the visual takes precedence."""
+    uvs: FloatArray | None = None
+    """Texture coordinates of every face corner, shape (M, 3, 2), float64: (u, v) with v up, as OBJ,
+    COLLADA and USD's ``st`` have them. None when the file has none (faces of a file that gives
+    some but not all get (0, 0))."""
 
     def __post_init__(self) -> None:
         v = np.array(self.vertices, dtype=np.float64, copy=True)
@@ -62,6 +66,14 @@ class TriangleMesh:
         object.__setattr__(self, "vertices", _frozen(v))
         object.__setattr__(self, "faces", _frozen(f.astype(np.int32)))
         object.__setattr__(self, "materials", tuple(self.materials))
+        if self.uvs is not None:
+            uv = np.array(self.uvs, dtype=np.float64, copy=True)
+            if uv.shape != (len(f), 3, 2):
+                raise ValueError(f"uvs must have shape ({len(f)}, 3, 2), got {uv.shape!r}")
+            if not np.all(np.isfinite(uv)):
+                bad = int(np.argwhere(~np.isfinite(uv))[0, 0])
+                raise ValueError(f"face {bad} has a non-finite texture coordinate")
+            object.__setattr__(self, "uvs", _frozen(uv))
         if self.face_materials is None:
             if self.materials:
                 raise ValueError(f"{len(self.materials)} materials given without face_materials")
@@ -143,15 +155,13 @@ class TriangleMesh:
     def scaled(self, scale: tuple[float, float, float] | float) -> TriangleMesh:
         """A copy with vertices scaled per axis; a negative determinant flips the winding."""
         s = np.broadcast_to(np.asarray(scale, dtype=np.float64), (3,))
-        faces = self.faces if np.prod(s) >= 0 else self.faces[:, ::-1]
-        return TriangleMesh(self.vertices * s, faces, self.face_materials, self.materials)
+        return self._with(self.vertices * s, self.faces, flip=bool(np.prod(s) < 0))
 
     def transformed(self, matrix: FloatArray) -> TriangleMesh:
         """A copy with the 4×4 homogeneous ``matrix`` applied to the vertices."""
         m = np.asarray(matrix, dtype=np.float64)
         v = self.vertices @ m[:3, :3].T + m[:3, 3]
-        faces = self.faces if np.linalg.det(m[:3, :3]) >= 0 else self.faces[:, ::-1]
-        return TriangleMesh(v, faces, self.face_materials, self.materials)
+        return self._with(v, self.faces, flip=bool(np.linalg.det(m[:3, :3]) < 0))
 
     def compacted(self) -> TriangleMesh:
         """This mesh without the vertices no face uses (order kept); itself when every vertex is used."""
@@ -160,7 +170,16 @@ class TriangleMesh:
         if used.all():
             return self
         new_index = np.cumsum(used) - 1
-        return TriangleMesh(self.vertices[used], new_index[self.faces], self.face_materials, self.materials)
+        return self._with(self.vertices[used], new_index[self.faces])
+
+    def _with(self, vertices: FloatArray, faces: IntArray, *, flip: bool = False) -> TriangleMesh:
+        """A mesh with new vertices and faces (same faces in the same order) keeping the per-face
+        data; ``flip`` reverses every face's winding, its texture coordinates with it."""
+        uvs = self.uvs
+        if flip:
+            faces = faces[:, ::-1]
+            uvs = None if uvs is None else uvs[:, ::-1]
+        return TriangleMesh(vertices, faces, self.face_materials, self.materials, uvs)
 
     def __repr__(self) -> str:
         return (

@@ -1,14 +1,17 @@
 """Wavefront OBJ reader: ``v`` and ``f`` records, and the ``mtllib``/``usemtl`` materials.
 
 Faces with more than three corners are triangulated as fans around their first corner. Indices are
-1-based; negative indices count back from the last vertex defined before the face. Texture
-coordinates, normals, groups, lines and points are ignored.
+1-based; negative indices count back from the last vertex (or ``vt``) defined before the face.
+Texture coordinates (``vt u v``, a face corner's ``v/vt``) are kept per corner; normals, groups,
+lines and points are ignored.
 
 Materials: ``usemtl NAME`` gives the faces after it the material ``NAME`` of the ``.mtl`` files named
 by ``mtllib`` (relative to the OBJ file): its diffuse colour ``Kd``, opacity ``d`` and diffuse
-texture ``map_Kd`` (kept as a file name). ``Tr`` is ignored: exporters disagree on its sense
-(MeshLab writes ``Tr 1`` on opaque materials, others mean ``1 - d``). A missing ``.mtl`` file or an
-unknown material name is logged as a warning and leaves those faces without a material.
+texture ``map_Kd`` (the file name, and the file when it passes
+:func:`~humanoid_twin.meshes._texture.mesh_texture`'s rule, relative to the ``.mtl``). ``Tr`` is
+ignored: exporters disagree on its sense (MeshLab writes ``Tr 1`` on opaque materials, others mean
+``1 - d``). A missing ``.mtl`` file or an unknown material name is logged as a warning and leaves
+those faces without a material.
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ from numpy.typing import NDArray
 
 from ..errors import MeshError
 from ..model._robot import Material
+from ..model.transforms import FloatArray
 from ._mesh import TriangleMesh
+from ._texture import mesh_texture
 
 __all__ = ["parse_obj"]
 
@@ -33,7 +38,9 @@ def parse_obj(data: bytes, file: Path) -> TriangleMesh:
     """Parse OBJ bytes into a triangle mesh [file units]."""
     text = data.decode("utf-8", errors="replace")
     vertex_rows: list[list[str]] = []
+    uv_rows: list[list[str]] = []
     corner_index: list[int] = []  # 0-based vertex index of every triangle corner
+    corner_uv: list[int] = []  # 0-based vt index of every triangle corner, -1 without
     libraries: list[tuple[str, int]] = []  # mtllib file names and their line
     runs: list[tuple[int, str, int]] = []  # (first triangle, usemtl name, line) in file order
     for lineno, raw in enumerate(text.splitlines(), start=1):
@@ -45,31 +52,25 @@ def parse_obj(data: bytes, file: Path) -> TriangleMesh:
                     f"vertex record {line!r} has fewer than 3 coordinates", file=file, line=lineno
                 )
             vertex_rows.append(parts[1:4])
+        elif line.startswith("vt ") or line.startswith("vt\t"):
+            parts = line.split()
+            if len(parts) < 2:
+                raise MeshError(f"texture record {line!r} has no coordinate", file=file, line=lineno)
+            uv_rows.append([*parts[1:3], "0"][:2])
         elif line.startswith("f ") or line.startswith("f\t"):
             refs = line.split()[1:]
             if len(refs) < 3:
                 raise MeshError(f"face record {line!r} has fewer than 3 corners", file=file, line=lineno)
-            count = len(vertex_rows)
             polygon: list[int] = []
+            polygon_uv: list[int] = []
             for ref in refs:
-                head = ref.split("/", 1)[0]
-                try:
-                    k = int(head)
-                except ValueError:
-                    raise MeshError(
-                        f"face corner {ref!r} is not a vertex index", file=file, line=lineno
-                    ) from None
-                index = k - 1 if k > 0 else count + k
-                if k == 0 or not 0 <= index < count:
-                    raise MeshError(
-                        f"face corner {ref!r} refers to vertex {k}, but {count} vertices are defined "
-                        "before this face",
-                        file=file,
-                        line=lineno,
-                    )
-                polygon.append(index)
+                fields = ref.split("/")
+                polygon.append(_index(fields[0], len(vertex_rows), "vertex", ref, file, lineno))
+                has_uv = len(fields) > 1 and fields[1] != ""
+                polygon_uv.append(_index(fields[1], len(uv_rows), "vt", ref, file, lineno) if has_uv else -1)
             for i in range(1, len(polygon) - 1):
                 corner_index.extend((polygon[0], polygon[i], polygon[i + 1]))
+                corner_uv.extend((polygon_uv[0], polygon_uv[i], polygon_uv[i + 1]))
         elif line.startswith("usemtl"):
             runs.append((len(corner_index) // 3, line[6:].strip(), lineno))
         elif line.startswith("mtllib"):
@@ -81,22 +82,58 @@ def parse_obj(data: bytes, file: Path) -> TriangleMesh:
     try:
         vertices = np.array(vertex_rows, dtype=np.float64)
     except ValueError as err:
-        for row in vertex_rows:
-            try:
-                [float(x) for x in row]
-            except ValueError:
-                raise MeshError(f"vertex coordinates {' '.join(row)!r} are not numbers", file=file) from err
-        raise MeshError("vertex coordinates are not numbers", file=file) from err
+        row = next(r for r in vertex_rows if not all(_is_number(x) for x in r))
+        raise MeshError(f"vertex coordinates {' '.join(row)!r} are not numbers", file=file) from err
     if not np.all(np.isfinite(vertices)):
         bad = int(np.argwhere(~np.isfinite(vertices))[0, 0])
         raise MeshError(
             f"vertex {bad + 1} has a non-finite coordinate {' '.join(vertex_rows[bad])!r}", file=file
         )
     faces = np.asarray(corner_index, dtype=np.int32).reshape(-1, 3)
+    uvs = _corner_uvs(uv_rows, corner_uv, file)
     if not runs:
-        return TriangleMesh(vertices, faces)
+        return TriangleMesh(vertices, faces, uvs=uvs)
     face_materials, materials = _face_materials(runs, len(faces), _read_libraries(libraries, file), file)
-    return TriangleMesh(vertices, faces, face_materials, materials)
+    return TriangleMesh(vertices, faces, face_materials, materials, uvs)
+
+
+def _index(text: str, count: int, what: str, ref: str, file: Path, lineno: int) -> int:
+    """A face corner's 0-based ``v`` or ``vt`` index from its 1-based (or negative) reference."""
+    try:
+        k = int(text)
+    except ValueError:
+        raise MeshError(f"face corner {ref!r} is not a {what} index", file=file, line=lineno) from None
+    index = k - 1 if k > 0 else count + k
+    if k == 0 or not 0 <= index < count:
+        plural = "vertices" if what == "vertex" else f"{what} records"
+        raise MeshError(
+            f"face corner {ref!r} refers to {what} {k}, but {count} {plural} are defined before this face",
+            file=file,
+            line=lineno,
+        )
+    return index
+
+
+def _corner_uvs(rows: list[list[str]], corners: list[int], file: Path) -> FloatArray | None:
+    """(u, v) of every triangle corner, shape (M, 3, 2); (0, 0) for corners without; None when no
+    corner has one."""
+    if not rows or all(k < 0 for k in corners):
+        return None
+    try:
+        table = np.array(rows, dtype=np.float64)
+    except ValueError as err:
+        bad = next(r for r in rows if not all(_is_number(x) for x in r))
+        raise MeshError(f"texture coordinates {' '.join(bad)!r} are not numbers", file=file) from err
+    table = np.vstack([table, np.zeros((1, 2))])  # row -1: no coordinate
+    return table[np.asarray(corners, dtype=np.int64)].reshape(-1, 3, 2)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _face_materials(
@@ -158,7 +195,7 @@ def _read_libraries(libraries: list[tuple[str, int]], file: Path) -> dict[str, M
             )
             continue
         for mat in _parse_mtl(text, mtl):
-            materials.setdefault(mat.name, mat)
+            materials.setdefault(mat.name, mesh_texture(mat, file, relative_to=mtl.parent))
     return materials
 
 

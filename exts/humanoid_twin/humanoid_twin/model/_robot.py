@@ -177,6 +177,12 @@ class Material:
     """Colour, each channel in [0, 1]; None when only a texture is given."""
     texture: str | None = None
     """Texture file URI as written in the source, if any."""
+    texture_file: Path | None = field(default=None, compare=False)
+    """The texture's local image file when it was found and may be read (inside the search roots for
+    a URDF ``<texture>``, inside the mesh file's folder for a mesh file's own material; an image of a
+    supported format, see :data:`humanoid_twin.meshes.TEXTURE_SUFFIXES`); None: kept by URI only.
+    Where the image is read from, not part of equality (``texture`` names it): an asset read back
+    points at its own copy."""
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,8 @@ class ReadContext:
     """Set by the parse pass."""
     mesh_paths: dict[XmlElement, Path] = field(default_factory=dict)
     """Set by the resolve pass: each ``<mesh>`` element's local file."""
+    texture_paths: dict[XmlElement, Path] = field(default_factory=dict)
+    """Set by the resolve pass: each usable ``<texture>``'s local image file."""
     robot_mass: float = 0.0
     """Set by the validate pass: the sum of the links' masses [kg] (the inertia policy's scale)."""
     warnings: list[str] = field(default_factory=list)

@@ -74,6 +74,7 @@ class _Builder:
             name=name,
             rgba=(rgba[0], rgba[1], rgba[2], rgba[3]) if rgba is not None else None,
             texture=texture.attrib["filename"] if texture is not None else None,
+            texture_file=self.ctx.texture_paths.get(texture) if texture is not None else None,
         )
 
     def visual_material(self, el: XmlElement) -> Material:

@@ -27,6 +27,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from ..errors import MeshError, ResolveError
+from ..meshes import texture_problem
 from ._context import ReadContext, XmlElement, short
 
 __all__ = ["MESH_SUFFIXES", "PackageResolver", "resolve_pass"]
@@ -263,7 +264,8 @@ def _textures(root: XmlElement) -> list[XmlElement]:
 
 
 def resolve_pass(ctx: ReadContext) -> None:
-    """Fill ``ctx.mesh_paths``; check every mesh exists with a supported format; warn on textures."""
+    """Fill ``ctx.mesh_paths`` and ``ctx.texture_paths``; check every mesh exists with a supported
+    format; warn on textures that cannot be used."""
     root = ctx.document
     for link in root.findall("link"):
         for mesh in _geometry_meshes(link):
@@ -298,7 +300,11 @@ def resolve_pass(ctx: ReadContext) -> None:
         path = ctx.resolver.resolve(
             uri, relative_to=ctx.base_dir, file=ctx.display, line=texture.line, element="texture"
         )
-        if not path.is_file():
+        why = texture_problem(path)
+        if why is None:
+            ctx.texture_paths[texture] = path
+        else:
             ctx.warn(
-                f"Texture {short(uri)} (line {texture.line}) does not exist; the material keeps its URI only."
+                f"Texture {short(uri)} (line {texture.line}) is not used ({why}); the material keeps its "
+                "URI only."
             )

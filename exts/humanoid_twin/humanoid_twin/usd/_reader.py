@@ -47,7 +47,7 @@ from ..model import (
 from ..model.inertia import check_inertia, repairs_warning, six
 from ..model.transforms import FloatArray, matrix_to_quat, quat_to_matrix
 from . import _tokens as T
-from ._pxr import Gf, stage_modules
+from ._pxr import Gf, Sdf, stage_modules
 from ._validate import open_stage
 from ._writer import _rotation_taking
 
@@ -68,6 +68,19 @@ def _mesh_file(stored: Any) -> Path | None:
         return None
     text = getattr(stored, "resolvedPath", None) or getattr(stored, "path", None) or str(stored)
     return Path(text) if text and Path(text).is_file() else None
+
+
+def _texture_file(material: Any) -> Path | None:
+    """The image file a material's surface takes its diffuse colour from (a ``UsdUVTexture``), as
+    the stage resolves it; None without one or when it does not resolve."""
+    surface = UsdShade.Material(material).ComputeSurfaceSource()[0]
+    diffuse = surface.GetInput("diffuseColor") if surface else None
+    for source in diffuse.GetConnectedSources()[0] if diffuse else ():
+        image = UsdShade.Shader(source.source.GetPrim()).GetInput("file")
+        value = image.Get() if image else None
+        if isinstance(value, Sdf.AssetPath) and value.resolvedPath:
+            return Path(value.resolvedPath)
+    return None
 
 
 def _get(prim: Any, name: str, default: Any = None) -> Any:
@@ -402,12 +415,35 @@ class _Reader:
         ntri = counts_np - 2  # a fan per polygon: (v0, vk+1, vk+2)
         first = np.repeat(starts, ntri)
         k = np.arange(int(ntri.sum())) - np.repeat(np.cumsum(ntri) - ntri, ntri)
-        faces = np.stack([idx[first], idx[first + k + 1], idx[first + k + 2]], axis=1)
+        corners = np.stack([first, first + k + 1, first + k + 2], axis=1)  # face-vertex numbers
+        faces = idx[corners]
         face_materials, materials = self.face_materials(prim, counts_np, ntri)
+        uvs = self.texture_coordinates(prim, corners, faces)
         try:
-            return TriangleMesh(vertices, faces, face_materials, materials)
+            return TriangleMesh(vertices, faces, face_materials, materials, uvs)
         except ValueError as err:
             raise self.error(f"mesh {str(prim.GetPath())!r}: {err}", str(prim.GetPath())) from err
+
+    def texture_coordinates(self, prim: Any, corners: NDArray[np.int64], faces: NDArray[np.int64]) -> Any:
+        """The ``st`` primvar per triangle corner (``faceVarying``, or per point), or None."""
+        primvar = UsdGeom.PrimvarsAPI(prim).GetPrimvar("st")
+        values = primvar.ComputeFlattened() if primvar and primvar.HasValue() else None
+        if values is None or not len(values):
+            return None
+        st = np.array(values, dtype=np.float64).reshape(-1, 2)
+        interpolation = primvar.GetInterpolation()
+        index = corners if interpolation == UsdGeom.Tokens.faceVarying else faces
+        per_point = (UsdGeom.Tokens.vertex, UsdGeom.Tokens.varying)
+        if (interpolation != UsdGeom.Tokens.faceVarying and interpolation not in per_point) or (
+            index.size and int(index.max()) >= len(st)
+        ):
+            where = str(prim.GetPath())
+            raise self.error(
+                f"mesh {where!r}: primvars:st ({interpolation}, {len(st)} values) does not fit its "
+                f"{len(faces)} triangles; give one value per face corner (faceVarying) or per point",
+                where,
+            )
+        return st[index]
 
     def face_materials(
         self, prim: Any, counts: NDArray[np.int64], ntri: NDArray[np.int64]
@@ -470,7 +506,7 @@ class _Reader:
                     a = float(o.Get()) if o and o.Get() is not None else 1.0
                     rgba_t = (float(cv[0]), float(cv[1]), float(cv[2]), a)
         texture = _get(prim, T.MATERIAL_TEXTURE)
-        mat = Material(name, rgba_t, str(texture) if texture is not None else None)
+        mat = Material(name, rgba_t, str(texture) if texture is not None else None, _texture_file(prim))
         self.materials[key] = mat
         return mat
 

@@ -10,7 +10,8 @@ open while writing, which keeps the per-prim cost low. Layout (custom attribute 
             /collisions/<c>  Gprim + PhysicsCollisionAPI, purpose = guide
             /<frame>         Xform: a massless link merged with its fixed joint
         /joints/<joint>      PhysicsRevoluteJoint / PhysicsPrismaticJoint / PhysicsFixedJoint / PhysicsJoint
-        /Looks/<material>    Material + UsdPreviewSurface shader
+        /Looks/<material>    Material + UsdPreviewSurface shader (a texture: + UsdUVTexture reading
+                             ``primvars:st``, the image copied to ``textures/`` beside the layer)
         /meshes/<mesh>       ``class`` Mesh prototypes, written once, referenced by the Gprims
             /<subset>        GeomSubset (familyName materialBind): the faces of one file material
     /physicsScene            PhysicsScene (not under the robot: referencing the asset brings no scene)
@@ -23,9 +24,11 @@ articulation root); ``configuration/<stem>_base`` geometry, materials and transf
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import os
+import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,6 +72,8 @@ _DEG = 180.0 / math.pi
 _RESERVED = ("joints", "Looks", "meshes", "visuals", "collisions")
 
 V = Sdf.ValueTypeNames
+TEXTURES_DIR = "textures"
+"""Folder beside the geometry layer that holds the asset's copies of its texture images."""
 _UNIFORM = Sdf.VariabilityUniform
 _VARYING = Sdf.VariabilityVarying
 
@@ -89,6 +94,8 @@ class UsdAsset:
     """URDF joint name → USD prim name (joints with a prim only; merged and floating joints have none)."""
     link_paths: Mapping[str, str] = field(default_factory=dict)
     """URDF link name → full prim path (merged links are nested under their body)."""
+    textures: tuple[Path, ...] = ()
+    """The asset's copies of its materials' texture images (in ``textures/`` beside the geometry)."""
 
 
 # ------------------------------------------------------------------ Sdf helpers
@@ -105,6 +112,15 @@ def _attr(
     if value is not None:
         a.default = value
     return a
+
+
+def _key(material: Material) -> tuple[Material, Path | None]:
+    """A material and its texture file (not part of a material's equality: two files can share a name)."""
+    return material, material.texture_file
+
+
+def _connect(attr: Any, source: str) -> None:
+    attr.connectionPathList.explicitItems = [Sdf.Path(source)]
 
 
 def _raw(spec: Any, name: str, type_name: Any, value: Any) -> None:
@@ -238,8 +254,14 @@ class _Writer:
         self.mesh_stems: dict[str, str] = {}
         """Mesh key (file or ``file<prim>``) → the name its prototype is given."""
         self.mesh_names = NameTable()
-        self.materials: dict[Material, str] = {}
+        self.materials: dict[tuple[Material, Path | None], str] = {}
+        """(material, its texture file: not part of a material's equality) → its prim path."""
         self.material_names = NameTable()
+        self.textures: dict[Path, str] = {}
+        """Image file → its copy's name in :data:`TEXTURES_DIR` beside the geometry layer."""
+        self.texture_names = NameTable()
+        self.texture_digests: dict[str, str] = {}
+        """SHA-256 of an image's bytes → its copy's name."""
 
     geometry_dir: Path | None = None
     """Folder of the layer the geometry is written to: mesh paths are stored relative to it."""
@@ -356,14 +378,14 @@ class _Writer:
             _rel(robot, T.ROBOT_MATERIALS, robot_materials, custom=True)
         for lk in m.links:
             for v in lk.visuals:
-                if v.material is not None and v.material not in self.materials:
+                if v.material is not None and _key(v.material) not in self.materials:
                     looks = looks or _prim(robot, "Looks", "Scope")
                     self._material(looks, v.material)
         for lk in m.links:  # the mesh files' own materials, for visuals without a URDF material
             for v in lk.visuals:
                 if v.material is None and isinstance(v.geometry, Mesh):
                     for _, mat in self.meshes[v.geometry.source].subsets:
-                        if mat not in self.materials:
+                        if _key(mat) not in self.materials:
                             looks = looks or _prim(robot, "Looks", "Scope")
                             self._material(looks, mat)
         # links in tree order so that merged frames find their parent prim
@@ -432,6 +454,12 @@ class _Writer:
             spec, "faceVertexIndices", V.IntArray, Vt.IntArray.FromNumpy(np.ascontiguousarray(faces.ravel()))
         )
         _attr(spec, "subdivisionScheme", V.Token, "none", uniform=True)
+        uvs = getattr(mesh, "uvs", None)
+        if uvs is not None:
+            st = np.ascontiguousarray(np.asarray(uvs, dtype=np.float32).reshape(-1, 2))
+            _attr(spec, "primvars:st", V.TexCoord2fArray, Vt.Vec2fArray.FromNumpy(st)).SetInfo(
+                "interpolation", "faceVarying"
+            )
         if len(vertices):
             lo, hi = vertices.min(axis=0), vertices.max(axis=0)
             extent = Vt.Vec3fArray([Gf.Vec3f(*lo.tolist()), Gf.Vec3f(*hi.tolist())])
@@ -473,13 +501,13 @@ class _Writer:
         return tuple(out)
 
     def _material(self, looks: Any, mat: Material) -> str:
-        existing = self.materials.get(mat)
+        existing = self.materials.get(_key(mat))
         if existing is not None:
             return existing
         name = self.material_names.take(mat.name, "material")
         spec = _prim(looks, name, "Material")
         path = str(spec.path)
-        self.materials[mat] = path
+        self.materials[_key(mat)] = path
         _raw(spec, T.NAME, V.String, mat.name)
         shader = _prim(spec, "Shader", "Shader")
         _attr(shader, "info:id", V.Token, "UsdPreviewSurface", uniform=True)
@@ -490,10 +518,48 @@ class _Writer:
             _attr(shader, "inputs:opacity", V.Float, a)
         if mat.texture is not None:
             _raw(spec, T.MATERIAL_TEXTURE, V.String, mat.texture)
+        if mat.texture_file is not None:
+            self._texture_network(spec, shader, mat.texture_file)
         _attr(shader, "outputs:surface", V.Token, None)
-        out = _attr(spec, "outputs:surface", V.Token, None)
-        out.connectionPathList.explicitItems = [Sdf.Path(path + "/Shader.outputs:surface")]
+        _connect(_attr(spec, "outputs:surface", V.Token, None), path + "/Shader.outputs:surface")
         return path
+
+    def _texture_network(self, material: Any, surface: Any, image: Path) -> None:
+        """``surface``'s diffuse colour from ``image`` (copied into the asset) at the mesh's ``st``."""
+        name = self.textures.get(image)
+        if name is None:
+            name = self._texture_name(image)
+            self.textures[image] = name
+        base = str(material.path)
+        reader = _prim(material, "TexCoordReader", "Shader")
+        _attr(reader, "info:id", V.Token, "UsdPrimvarReader_float2", uniform=True)
+        _attr(reader, "inputs:varname", V.String, "st")
+        _attr(reader, "outputs:result", V.Float2, None)
+        texture = _prim(material, "DiffuseTexture", "Shader")
+        _attr(texture, "info:id", V.Token, "UsdUVTexture", uniform=True)
+        _attr(texture, "inputs:file", V.Asset, Sdf.AssetPath(f"./{TEXTURES_DIR}/{name}"))
+        _attr(texture, "inputs:sourceColorSpace", V.Token, "auto")
+        _attr(texture, "inputs:wrapS", V.Token, "repeat")
+        _attr(texture, "inputs:wrapT", V.Token, "repeat")
+        _connect(_attr(texture, "inputs:st", V.Float2, None), base + "/TexCoordReader.outputs:result")
+        _attr(texture, "outputs:rgb", V.Float3, None)
+        diffuse = surface.attributes.get("inputs:diffuseColor") or _attr(
+            surface, "inputs:diffuseColor", V.Color3f, None
+        )
+        _connect(diffuse, base + "/DiffuseTexture.outputs:rgb")
+
+    def _texture_name(self, image: Path) -> str:
+        """The name of ``image``'s copy: its own (made a valid identifier, unique), or that of an
+        earlier image with the same bytes (one copy each)."""
+        try:
+            digest = hashlib.sha256(image.read_bytes()).hexdigest()
+        except OSError as err:
+            raise UsdError(f"cannot read the texture {str(image)!r}: {err.strerror or err}") from err
+        name = self.texture_digests.get(digest)
+        if name is None:
+            name = self.texture_names.take(image.stem, "texture") + image.suffix.lower()
+            self.texture_digests[digest] = name
+        return name
 
     def _link(self, geo: Any, phys: Any, lk: Link) -> None:
         kind = self.kind[lk.name]
@@ -619,12 +685,12 @@ class _Writer:
                 o = _attr(spec, "primvars:displayOpacity", V.FloatArray, Vt.FloatArray([a]))
                 o.SetInfo("interpolation", "constant")
             _apply(spec, "MaterialBindingAPI")
-            _rel(spec, "material:binding", [self.materials[mat]])
+            _rel(spec, "material:binding", [self.materials[_key(mat)]])
         elif isinstance(v.geometry, Mesh):  # no URDF material: the mesh file's own, per subset
             for name, file_mat in self.meshes[v.geometry.source].subsets:
                 sub = _prim(spec, name, "", Sdf.SpecifierOver)
                 _apply(sub, "MaterialBindingAPI")
-                _rel(sub, "material:binding", [self.materials[file_mat]])
+                _rel(sub, "material:binding", [self.materials[_key(file_mat)]])
 
     def _collision(self, scope: Any, names: NameTable, c: Collision, generated: bool) -> tuple[str, bool]:
         capsule = self.options.replace_cylinders_with_capsules and isinstance(c.geometry, Cylinder)
@@ -913,7 +979,9 @@ def write_usd(
             writer.write(main, main, meshes)
         _scene(main)
         main.documentation = f"{model.name} written by humanoid_twin {__version__}"
-    _commit(files)
+    texture_dir = (writer.geometry_dir or out.parent) / TEXTURES_DIR
+    textures = {texture_dir / name: image for image, name in writer.textures.items()}
+    _commit(files, textures)
     return UsdAsset(
         path=out,
         files=tuple(files),
@@ -921,24 +989,34 @@ def write_usd(
         link_names=MappingProxyType(dict(writer.link_names)),
         joint_names=MappingProxyType(dict(writer.joint_names)),
         link_paths=MappingProxyType(dict(writer.link_paths)),
+        textures=tuple(textures),
     )
 
 
-def _commit(files: dict[Path, Any]) -> None:
-    """Export every layer to a temporary file beside its target, then rename them all."""
+def _commit(files: dict[Path, Any], copies: Mapping[Path, Path]) -> None:
+    """Export every layer and copy every file of ``copies`` (target → source) to a temporary file
+    beside its target, then rename them all."""
     temps: list[tuple[Path, Path]] = []
     made: list[Path] = []
     done = False
+
+    def temp_for(target: Path) -> Path:
+        for folder in reversed(target.parents):
+            if not folder.exists():
+                folder.mkdir()
+                made.append(folder)
+        tmp = temp_beside(target, suffix=target.suffix)  # the suffix picks the USD format
+        temps.append((tmp, target))
+        return tmp
+
     try:
         for target, layer in files.items():
-            if not target.parent.exists():
-                target.parent.mkdir(parents=True)
-                made.append(target.parent)
-            tmp = temp_beside(target, suffix=target.suffix)  # the suffix picks the USD format
-            temps.append((tmp, target))
+            tmp = temp_for(target)
             args = {"format": "usdc"} if target.suffix == ".usd" else {}
             if not layer.Export(str(tmp), args=args):
                 raise UsdError(f"cannot write USD layer {str(target)!r}")
+        for target, source in copies.items():
+            shutil.copyfile(source, temp_for(target))
         for tmp, target in temps:
             os.replace(tmp, target)
         done = True
