@@ -104,23 +104,6 @@ def test_dae_symbol_without_binding_names_the_material(tmp_path: Path) -> None:
     assert mesh.materials == (BLUE,)
 
 
-def test_dae_texture_kept_as_file_name(tmp_path: Path) -> None:
-    effects = """
-    <effect id="red-effect"><profile_COMMON>
-      <newparam sid="skin-surface"><surface type="2D"><init_from>skin-image</init_from></surface></newparam>
-      <newparam sid="skin-sampler"><sampler2D><source>skin-surface</source></sampler2D></newparam>
-      <technique sid="common">
-        <phong><diffuse><texture texture="skin-sampler" texcoord="UV"/></diffuse></phong>
-      </technique></profile_COMMON></effect>"""
-    text = dae(ONE_MATERIAL, effects, BIND_BOTH).replace(
-        "<library_effects>",
-        '<library_images><image id="skin-image"><init_from>skin.png</init_from></image></library_images>'
-        "<library_effects>",
-    )
-    mesh = load_mesh(write(tmp_path / "tex.dae", text))
-    assert mesh.materials == (Material("red", None, "skin.png"),)
-
-
 def test_dae_bad_colour_names_the_file(tmp_path: Path) -> None:
     effects = EFFECTS.replace("0.8 0.1 0.1 1", "red")
     with pytest.raises(MeshError, match=r"bad\.dae.*color"):

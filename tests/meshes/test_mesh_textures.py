@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_mesh_materials import BIND_BOTH, dae, write
+from test_mesh_materials import BIND_BOTH, ONE_MATERIAL, dae, write
 
 from humanoid_twin.errors import MeshError
 from humanoid_twin.meshes import TriangleMesh, load_mesh
@@ -100,6 +100,12 @@ def test_dae_bad_texture_index_names_the_file(tmp_path: Path) -> None:
     text = textured_dae().replace("<p>0 0 1 1 2 2 3 3</p>", "<p>0 0 1 1 2 2 3 9</p>")
     with pytest.raises(MeshError, match=r"bad_uv\.dae.*texture coordinate index 9 is out of range"):
         load_mesh(write(tmp_path / "bad_uv.dae", text))
+
+
+def test_dae_texture_without_its_image_keeps_the_file_name(tmp_path: Path) -> None:
+    mesh = load_mesh(write(tmp_path / "tex.dae", textured_dae(ONE_MATERIAL)))
+    assert mesh.materials == (Material("red", None, "skin.png"),)
+    assert mesh.materials[0].texture_file is None and mesh.uvs is None
 
 
 def test_dae_texture_image_beside_the_mesh_is_used(tmp_path: Path) -> None:
