@@ -36,7 +36,7 @@ from ...model import (
 from ...model.collisions import touching_links
 from ...model.drives import joint_armature, resolve_drive
 from ...model.transforms import FloatArray, matrix_to_quat
-from ._plan import PLACEHOLDER_INERTIA, PLACEHOLDER_MASS, Plan, plan
+from ._plan import PLACEHOLDER_INERTIA, PLACEHOLDER_MASS, Plan, plan, unique_name
 
 if TYPE_CHECKING:
     import mujoco
@@ -78,14 +78,6 @@ def import_mujoco() -> Any:
 
 def _pose(m: FloatArray) -> tuple[list[float], list[float]]:
     return [float(v) for v in m[:3, 3]], list(matrix_to_quat(m[:3, :3]))
-
-
-def _unique(name: str, taken: set[str]) -> str:
-    out = name
-    while out in taken:
-        out += "_"
-    taken.add(out)
-    return out
 
 
 class _Builder:
@@ -307,7 +299,7 @@ class _Builder:
             )
         else:
             kwargs.update(group=VISUAL_GROUP, contype=0, conaffinity=0, density=0.0)
-        body.add_geom(name=_unique(name, self.taken_geoms), pos=pos, quat=quat, rgba=list(rgba), **kwargs)
+        body.add_geom(name=unique_name(name, self.taken_geoms), pos=pos, quat=quat, rgba=list(rgba), **kwargs)
 
     def _file_rgba(self, geometry: Mesh) -> tuple[float, float, float, float] | None:
         """The colour of the mesh file's own material covering most of its surface (MuJoCo has one
@@ -338,7 +330,7 @@ class _Builder:
         if tm.face_count == 0:
             _log.warning("mesh %s has no triangles; skipped in MuJoCo", source)
             return None
-        name = _unique(geometry.stem, self.taken_meshes)
+        name = unique_name(geometry.stem, self.taken_meshes)
         self.spec.add_mesh(
             name=name,
             uservert=np.asarray(tm.vertices, dtype=np.float32).ravel().tolist(),
@@ -404,7 +396,7 @@ class _Builder:
 
     def add_floor(self) -> None:
         self.spec.worldbody.add_geom(
-            name=_unique(FLOOR_NAME, self.taken_geoms),
+            name=unique_name(FLOOR_NAME, self.taken_geoms),
             type=self.mj.mjtGeom.mjGEOM_PLANE,
             size=[0.0, 0.0, 0.05],
             friction=list(_FLOOR_FRICTION),

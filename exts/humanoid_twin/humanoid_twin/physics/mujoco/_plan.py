@@ -88,7 +88,8 @@ class Plan:
         return self.host[link]
 
 
-def _unique(name: str, taken: set[str]) -> str:
+def unique_name(name: str, taken: set[str]) -> str:
+    """``name``, or ``name`` with underscores appended until it is not in ``taken``; then taken."""
     out = name
     while out in taken:
         out += "_"
@@ -122,7 +123,7 @@ def plan(model: RobotModel, options: ImportOptions) -> Plan:
     bodies: list[str] = [] if world_root else [root]
     taken = {j.name for j in model.joints}
     joints: dict[str, JointPlan] = {}
-    free_joint = None if (world_root or options.fix_base) else _unique(FREE_JOINT_NAME, taken)
+    free_joint = None if (world_root or options.fix_base) else unique_name(FREE_JOINT_NAME, taken)
 
     for j in model.walk():
         child = model.link(j.child)
@@ -154,16 +155,16 @@ def plan(model: RobotModel, options: ImportOptions) -> Plan:
                 mj = (MjJoint(j.name, "free"),)
             else:
                 mj = (
-                    MjJoint(_unique(j.name + "_x", taken), "slide", (1.0, 0.0, 0.0)),
-                    MjJoint(_unique(j.name + "_y", taken), "slide", (0.0, 1.0, 0.0)),
-                    MjJoint(_unique(j.name + "_z", taken), "slide", (0.0, 0.0, 1.0)),
+                    MjJoint(unique_name(j.name + "_x", taken), "slide", (1.0, 0.0, 0.0)),
+                    MjJoint(unique_name(j.name + "_y", taken), "slide", (0.0, 1.0, 0.0)),
+                    MjJoint(unique_name(j.name + "_z", taken), "slide", (0.0, 0.0, 1.0)),
                     MjJoint(j.name, "ball"),
                 )
         else:  # planar
             u, v = perpendicular_axes(j.axis)
             mj = (
-                MjJoint(_unique(j.name + "_x", taken), "slide", _vec(u)),
-                MjJoint(_unique(j.name + "_y", taken), "slide", _vec(v)),
+                MjJoint(unique_name(j.name + "_x", taken), "slide", _vec(u)),
+                MjJoint(unique_name(j.name + "_y", taken), "slide", _vec(v)),
                 MjJoint(j.name, "hinge", j.axis),
             )
         joints[j.name] = JointPlan(j.name, j.child, mj)
