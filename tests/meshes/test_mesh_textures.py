@@ -114,6 +114,9 @@ def test_dae_texture_image_beside_the_mesh_is_used(tmp_path: Path) -> None:
     assert mesh.materials == (Material("red", None, "textures/skin.png", image),)
     uri = load_mesh(write(tmp_path / "uri.dae", textured_dae(image=image.as_uri())))
     assert uri.materials[0].texture_file == image
+    spaced = png(tmp_path / "my skin.png")  # <init_from> is a URI: percent-encoded
+    encoded = load_mesh(write(tmp_path / "encoded.dae", textured_dae(image="my%20skin.png")))
+    assert encoded.materials[0].texture_file == spaced
 
 
 @pytest.mark.parametrize(

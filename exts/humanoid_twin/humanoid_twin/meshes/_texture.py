@@ -51,15 +51,18 @@ def mesh_texture(material: Material, mesh_file: Path, *, relative_to: Path | Non
     if name is None:
         return material
     parts = urlsplit(name)
-    why = None
+    candidate: Path | None = None
     if parts.scheme and parts.scheme != "file" and len(parts.scheme) > 1:  # "C:" is a drive letter
-        why = f"its URI scheme {parts.scheme!r} is not a local file"
-        candidate = None
+        why: str | None = f"its URI scheme {parts.scheme!r} is not a local file"
     else:
-        relative = unquote(parts.path) if parts.scheme == "file" else unquote(name)
-        folder = mesh_file.parent.resolve()
-        candidate = ((relative_to or mesh_file.parent) / relative).resolve()
-        if not candidate.is_relative_to(folder):
+        base = relative_to or mesh_file.parent
+        if parts.scheme == "file":
+            candidate = (base / unquote(parts.path)).resolve()
+        else:  # a plain path, or a percent-encoded URI reference (COLLADA's <init_from>)
+            candidate = (base / name).resolve()
+            if not candidate.exists():
+                candidate = (base / unquote(name)).resolve()
+        if not candidate.is_relative_to(mesh_file.parent.resolve()):
             why = "it lies outside the mesh file's folder"
         else:
             why = texture_problem(candidate)
