@@ -108,9 +108,30 @@ def test_missing_file_and_bad_option(tmp_path: Path) -> None:
     r = cli("import", "nope.urdf", "-o", str(tmp_path / "x.usda"))
     assert r.returncode == 1 and "nope.urdf" in r.stderr and "Traceback" not in r.stderr
     r = cli("import", "urdf/humanoid.urdf", "-o", str(tmp_path / "x.usda"), "--drive-type", "torque")
-    assert r.returncode == 1 and "drive_type 'torque'" in r.stderr
+    assert r.returncode == 1 and "--drive-type 'torque' is not one of" in r.stderr  # the flag, not the field
     r = cli("import", "urdf/humanoid.urdf", "-o", str(tmp_path / "x.obj"))
     assert r.returncode == 2 and ".usda" in r.stderr
+
+
+def test_an_output_that_cannot_be_written_leaves_nothing(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("")
+    (tmp_path / "adir").mkdir()
+    r = cli(
+        "import",
+        "urdf/humanoid.urdf",
+        "-o",
+        str(tmp_path / "out" / "x.usda"),
+        "--mjcf",
+        str(tmp_path / "adir"),
+    )
+    assert r.returncode == 1 and "cannot write the MJCF (Is a directory)" in r.stderr
+    assert not (tmp_path / "out").exists()  # the USD is not written either
+    r = cli("import", "urdf/humanoid.urdf", "-o", str(tmp_path / "afile" / "x.usda"))
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert f"(Not a directory); check that '{tmp_path / 'afile'}' is a folder" in r.stderr
+    assert ".x.usda." not in r.stderr  # no temporary file's name
+    r = cli("maintenance", str(tmp_path / "rec.mcap"), "--duration", "5")
+    assert r.returncode == 2 and "--duration and --predictions apply to --live only" in r.stderr
 
 
 def test_bad_session_config_is_one_line(tmp_path: Path) -> None:

@@ -20,7 +20,14 @@ from humanoid_twin.maintenance import (
 )
 from humanoid_twin.maintenance._exercise import exercise_targets, run_exercise
 from humanoid_twin.maintenance._monitor import _Shadow
-from humanoid_twin.maintenance._report import REPORT_FILE, SCHEDULE_FILE
+from humanoid_twin.maintenance._report import (
+    NO_COMMANDS,
+    NO_SAMPLES,
+    NONE_MONITORED,
+    REPORT_FILE,
+    SCHEDULE_FILE,
+    stream_warning,
+)
 
 FAULTY = "right_knee"
 ONSET = 30.0  # after the baseline (5 s warm-up + 20 s)
@@ -128,6 +135,30 @@ def test_joints_that_do_not_move_are_reported_as_not_monitored() -> None:
     assert not yaw.monitored and yaw.friction is None and "not monitored" in yaw.note
     assert report.joint("neck_pitch").monitored and report.joint("neck_pitch").note == ""
     assert "not excited" in report.to_markdown()
+
+
+def test_a_robot_that_stands_still_is_not_said_to_be_fine() -> None:
+    """No joint moves, so none is monitored: the report says friction was not judged, not merely
+    that nothing is due."""
+    still = exercise_targets(0.0)
+    monitor = HealthMonitor()
+    run_exercise(EmulatedRobot(typical_config(3)), monitor, 26.0, motion=lambda t: still)
+    report = monitor.report()
+    assert report.judged and report.monitored == 0 and not report.schedule
+    assert report.warning is not None and report.warning.startswith("no joint moved enough")
+    assert report.nothing_due.endswith("(friction was not judged: see the warning).")
+    assert report.nothing_due in report.to_markdown()
+
+
+def test_stream_warning_gives_every_reason_that_applies() -> None:
+    assert stream_warning(100, 10, 0) is None
+    assert stream_warning(100, 10, 0, monitored=3) is None
+    both = stream_warning(100, 10, 60, judged=False)
+    assert both is not None and both.startswith("the stream ended before the warm-up")
+    assert "; also 60% of the samples could not be used for friction" in both
+    assert stream_warning(100, 10, 0, monitored=0) == NONE_MONITORED
+    assert stream_warning(100, 0, 60) == NO_COMMANDS  # nothing else can be said without commands
+    assert stream_warning(0, 0, 0) == NO_SAMPLES
 
 
 def test_report_ranks_the_faulty_joint_first_and_writes_atomically(

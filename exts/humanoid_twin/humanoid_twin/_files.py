@@ -7,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["temp_beside", "write_text_atomic"]
+__all__ = ["stage_text", "temp_beside", "write_text_atomic"]
 
 
 def temp_beside(target: Path, suffix: str = ".tmp") -> Path:
@@ -33,10 +33,25 @@ def write_text_atomic(target: Path, text: str) -> None:
     Raises:
         OSError: the folder cannot be made or written.
     """
+    tmp = stage_text(target, text)
+    try:
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def stage_text(target: Path, text: str) -> Path:
+    """``text`` (UTF-8) in a new temporary file beside ``target`` (missing parent folders made), for
+    the caller to ``os.replace`` onto ``target`` once everything else it writes succeeded.
+
+    Raises:
+        OSError: the folder cannot be made or written (no temporary file is left).
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_beside(target)
     try:
         tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
-    finally:
+    except BaseException:
         tmp.unlink(missing_ok=True)
+        raise
+    return tmp

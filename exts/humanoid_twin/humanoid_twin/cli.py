@@ -157,7 +157,7 @@ def import_cmd(
     ] = None,
 ) -> None:
     """Convert a URDF into the canonical layered UsdPhysics asset (and optionally MJCF)."""
-    with _errors():
+    with _errors(), _flags():
         options = ImportOptions(
             fix_base=fix_base,
             merge_fixed_joints=merge_fixed_joints,
@@ -177,21 +177,30 @@ def import_cmd(
             model = load_robot(robot, package_path)
         from .usd import write_usd
 
-        text = None
-        if mjcf is not None:  # built first: a robot MuJoCo refuses leaves no USD behind either
+        staged = None
+        if mjcf is not None:  # built and staged first: a robot MuJoCo refuses leaves no USD behind
+            from ._files import stage_text
             from .physics.mujoco import mjcf as mjcf_text
 
             with console.status(f"building {mjcf}"):
-                text = mjcf_text(model, options)
-        with console.status(f"writing {output}"):
-            asset = write_usd(model, output, options, layered=not flat)
-        if mjcf is not None and text is not None:
-            from ._files import write_text_atomic
-
+                try:
+                    text = mjcf_text(model, options)
+                except TwinError as err:
+                    _fail(f"{robot}: cannot build the MuJoCo model: {err}")
             try:
-                write_text_atomic(mjcf, text)
+                if mjcf.is_dir():
+                    raise IsADirectoryError(21, "Is a directory")
+                staged = stage_text(mjcf, text)
             except OSError as err:
-                _fail(f"{mjcf}: cannot write the MJCF ({err.strerror or err})")
+                _fail(f"{mjcf}: cannot write the MJCF ({err.strerror or err}); choose a file you can write")
+        try:
+            with console.status(f"writing {output}"):
+                asset = write_usd(model, output, options, layered=not flat)
+            if staged is not None and mjcf is not None:
+                os.replace(staged, mjcf)
+        finally:
+            if staged is not None:
+                staged.unlink(missing_ok=True)
         _print_summary(model, brief=True)
         files = ", ".join(str(f) for f in asset.files)
         if asset.textures:
@@ -403,7 +412,7 @@ def run(
 @app.command()
 def demo(
     duration: Annotated[
-        float | None, typer.Option(help="Stop after this many seconds (default: Ctrl-C).")
+        float, typer.Option(help="Stop after this many seconds; 0 runs until Ctrl-C.")
     ] = 20.0,
     out: Annotated[Path, typer.Option(help="Folder for the recording, truth file and summary.")] = Path(
         "out/demo"
@@ -430,7 +439,7 @@ def demo(
             try:
                 with _live(_status_table(d.values(), "demo")) as live:
                     last = 0.0
-                    while not stop.is_set() and (duration is None or d.elapsed < duration):
+                    while not stop.is_set() and (duration <= 0 or d.elapsed < duration):
                         d.tick()
                         if d.elapsed - last >= 0.5:
                             last = d.elapsed
@@ -507,12 +516,19 @@ def emulate(
         int | None,
         typer.Option(help="Seed of the hidden offsets, noise and network draws (overrides the config)."),
     ] = None,
-    walk: Annotated[bool, typer.Option("--walk", help="Walk a closed lap instead of standing.")] = False,
+    walk: Annotated[
+        bool,
+        typer.Option("--walk", help="Walk a closed lap instead of standing (publishes targets and base)."),
+    ] = False,
     walk_straight: Annotated[
-        bool, typer.Option("--walk-straight", help="Walk straight ahead for ever (endurance motion).")
+        bool,
+        typer.Option("--walk-straight", help="Walk straight ahead for ever (endurance motion; as --walk)."),
     ] = False,
     exercise: Annotated[
-        bool, typer.Option("--exercise", help="Run the maintenance diagnostic routine (feet planted).")
+        bool,
+        typer.Option(
+            "--exercise", help="Run the maintenance diagnostic routine (feet planted; publishes its targets)."
+        ),
     ] = False,
     session_config: Annotated[
         Path | None,
@@ -543,8 +559,11 @@ def emulate(
         picked += ["exercise"] if exercise else []
         if len(picked) > 1:
             _fail("--walk, --walk-straight and --exercise exclude each other; pick one", 2)
-        if picked:
-            cfg = dataclasses.replace(cfg, motion=picked[0])
+        if picked:  # a motion of its own: its targets (and a walker's base) published for the twin
+            walking = picked[0] != "exercise"
+            cfg = dataclasses.replace(
+                cfg, motion=picked[0], publish_targets=True, publish_base=cfg.publish_base or walking
+            )
         robot = None
         if session_config is not None:
             robot_config = load_session_config(session_config).robot
@@ -726,6 +745,8 @@ def maintenance(
     with _errors():
         if (recording is None) == (not live):
             _fail("give either a recording or --live", 2)
+        if recording is not None and (duration is not None or predictions):
+            _fail("--duration and --predictions apply to --live only; a recording is analysed whole", 2)
         if out.exists() and not out.is_dir():  # before minutes of analysis, not after
             _fail(f"--out {str(out)!r} is a file; give a folder for the schedule and report", 2)
         if recording is not None:
@@ -750,7 +771,7 @@ def maintenance(
             t.add_row(str(item.rank), item.joint, item.action, due, item.severity, escape(item.reason))
         console.print(t)
         if not report.schedule and report.judged:
-            console.print("nothing is due within the planning horizon")
+            console.print(report.nothing_due)
         if report.alarms:
             console.print(
                 f"[red]{len(report.alarms)} alarm(s)[/] on {sorted({a.joint for a in report.alarms})}"
@@ -873,6 +894,20 @@ def _stop_on_sigterm() -> threading.Event:
 
 
 # ------------------------------------------------------------------ errors
+
+
+@contextlib.contextmanager
+def _flags() -> Iterator[None]:
+    """Name an :class:`ImportOptions` field in an error by its command-line flag (``--drive-type``)."""
+    from .errors import ConfigError
+
+    try:
+        yield
+    except ConfigError as err:
+        name, _, rest = str(err).partition(" ")
+        if name not in ImportOptions.__dataclass_fields__:
+            raise
+        raise ConfigError(f"--{name.replace('_', '-')} {rest}") from err
 
 
 class _errors:

@@ -50,24 +50,38 @@ NOT_JUDGED = (
 )
 
 
-def stream_warning(samples: int, commands: int, off_path: int, judged: bool = True) -> str | None:
-    """One line when no joint state arrived, when they came without any command, when the stream
-    ended before the baseline was complete (not ``judged``), or when more than ``OFF_PATH_WARN`` of
-    them could not be used for friction (see :attr:`MaintenanceReport.off_path`); else None."""
+NONE_MONITORED = (
+    "no joint moved enough during the healthy baseline to be monitored, so no joint's friction was "
+    "judged (each joint's note says how much it moved): monitor while the robot moves, e.g. the "
+    "exercise routine"
+)
+
+
+def stream_warning(
+    samples: int, commands: int, off_path: int, judged: bool = True, monitored: int | None = None
+) -> str | None:
+    """One line when no joint state arrived, or when they came without any command; else the
+    reasons that apply, joined: the stream ended before the baseline was complete (not ``judged``),
+    no joint could be ``monitored`` (their count, when known), more than ``OFF_PATH_WARN`` of the
+    samples could not be used for friction (see :attr:`MaintenanceReport.off_path`). None when none
+    applies."""
     if not samples:
         return NO_SAMPLES
     if not commands:
         return NO_COMMANDS
+    reasons = []
     if not judged:
-        return NOT_JUDGED
+        reasons.append(NOT_JUDGED)
+    elif monitored == 0:
+        reasons.append(NONE_MONITORED)
     fraction = off_path / samples
-    if fraction <= OFF_PATH_WARN:
-        return None
-    return (
-        f"{fraction:.0%} of the samples could not be used for friction: their commands were lost or "
-        "late (a twin process that falls behind the robot loses messages: give it a core, or turn off "
-        "its predictions)"
-    )
+    if fraction > OFF_PATH_WARN:
+        reasons.append(
+            f"{fraction:.0%} of the samples could not be used for friction: their commands were lost or "
+            "late (a twin process that falls behind the robot loses messages: give it a core, or turn "
+            "off its predictions)"
+        )
+    return "; also ".join(reasons) or None
 
 
 class MaintenanceError(TwinError):
@@ -205,7 +219,18 @@ class MaintenanceReport:
     @property
     def warning(self) -> str | None:
         """See :func:`stream_warning`."""
-        return stream_warning(self.samples, self.commands, self.off_path, self.judged)
+        return stream_warning(self.samples, self.commands, self.off_path, self.judged, self.monitored)
+
+    @property
+    def monitored(self) -> int:
+        """How many joints were monitored for friction drift."""
+        return sum(j.monitored for j in self.joints)
+
+    @property
+    def nothing_due(self) -> str:
+        """The sentence for an empty schedule, saying when friction was not judged."""
+        unjudged = "" if self.judged and self.monitored else " (friction was not judged: see the warning)"
+        return f"Nothing is due within the planning horizon{unjudged}."
 
     def joint(self, name: str) -> JointHealth:
         for j in self.joints:
@@ -245,7 +270,7 @@ class MaintenanceReport:
                     f"{s.reason} |"
                 )
         else:
-            out.append("Nothing is due within the planning horizon.")
+            out.append(self.nothing_due)
         out += ["", "## Alarms", ""]
         if self.alarms:
             out += [

@@ -213,7 +213,7 @@ class PackageResolver:
         if not any(_within(real, r) for r in roots):
             raise fail(
                 "points outside the search roots (the URDF's folder and the package paths); "
-                "move the file inside them or add its folder to package_paths"
+                "move the file inside them or add its folder to the package paths (--package-path)"
             )
         return real
 
@@ -236,7 +236,7 @@ class PackageResolver:
                 where += ", ..."
             raise fail(
                 f"package {pkg!r} is not found in the search paths ({where}); pass its folder (or the "
-                "folder containing it) in package_paths, or set ROS_PACKAGE_PATH"
+                "folder containing it) to the package paths (--package-path), or set ROS_PACKAGE_PATH"
             )
         real = (folder / unquote(sub)).resolve()
         if not _within(real, folder.resolve()):
@@ -287,7 +287,7 @@ def resolve_pass(ctx: ReadContext) -> None:
             if not path.is_file():
                 raise MeshError(
                     f"mesh file {short(uri)} does not exist (looked for {str(path)!r}); check the "
-                    "path or the package_paths",
+                    "path or the package paths (--package-path)",
                     file=ctx.display,
                     line=mesh.line,
                     element="mesh",

@@ -1021,7 +1021,11 @@ def _commit(files: dict[Path, Any], copies: Mapping[Path, Path]) -> None:
             os.replace(tmp, target)
         done = True
     except OSError as err:
-        raise UsdError(f"cannot write {str(next(iter(files)))!r}: {err}") from err
+        first = next(iter(files))
+        raise UsdError(
+            f"cannot write {str(first)!r} ({err.strerror or err}); check that {str(first.parent)!r} is a "
+            "folder you can write to"
+        ) from err
     except Exception as err:  # pxr raises Tf.ErrorException (a RuntimeError)
         if isinstance(err, TwinError):
             raise
