@@ -334,3 +334,49 @@ def test_maintenance_of_another_robot_without_its_config_says_what_to_do(tmp_pat
     assert r.returncode == 1 and "Traceback" not in r.stderr
     assert "shipped defaults are the bundled humanoid's: copy the file, put in your robot's joint" in r.stderr
     assert "left_hip_joint" in r.stderr and not (tmp_path / "m").exists()
+
+
+def test_live_commands_check_their_arguments_first(tmp_path: Path) -> None:
+    """Mistakes found before anything runs: an existing recording is never overwritten, replay's
+    speed and horizon are checked, and a folder named like a ready scenario does not hide it."""
+    existing = tmp_path / "session.mcap"
+    existing.write_bytes(b"a recording of yesterday")
+    session = tmp_path / "twin.toml"
+    session.write_text(f"[ros]\ndomain_id = {_domain('record')}\n[prometheus]\nport = 0\n")
+    r = cli("run", "--config", str(session), "--record", str(existing), "--duration", "1")
+    assert r.returncode == 2 and "the recording exists" in r.stderr
+    assert existing.read_bytes() == b"a recording of yesterday"
+    r = cli("replay", str(existing), "--speed", "-1")
+    assert r.returncode == 2 and "--speed must be 0 (as fast as possible) or a factor > 0" in r.stderr
+    r = cli("replay", str(existing), "--horizon", "20")
+    assert r.returncode == 2 and "--horizon must be within (0, 10] s, got 20" in r.stderr
+    (tmp_path / "walk_faster").mkdir()  # e.g. an earlier --out walk_faster
+    r = subprocess.run(
+        [sys.executable, "-m", "humanoid_twin", "whatif", "walk_faster", "--from", "nope.mcap@1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+    )
+    assert r.returncode != 0 and "no such scenario file" not in r.stderr and "nope.mcap" in r.stderr
+
+
+def test_errors_a_config_file_caused_name_it(tmp_path: Path) -> None:
+    """Found only when the robot is built or the scenario forked, they still name the file and table."""
+    emu = tmp_path / "emu.toml"
+    emu.write_text("[hidden.joints.left_kne]\nfriction = 0.1\n")
+    r = cli("emulate", "--config", str(emu), "--duration", "1")
+    assert r.returncode == 1 and f"{emu}: [hidden.joints] names 'left_kne'" in r.stderr
+    session = tmp_path / "twin.toml"
+    session.write_text(f'[robot]\nurdf = "nope.urdf"\n[ros]\ndomain_id = {_domain("names")}\n')
+    r = cli("run", "--config", str(session), "--duration", "1")
+    assert r.returncode == 1 and f"{session}: [robot] {tmp_path / 'nope.urdf'}: file not found" in r.stderr
+    scenario = tmp_path / "fork.toml"
+    scenario.write_text(
+        '[scenario]\nname = "x"\nkind = "stand"\nduration = 1.0\n'
+        '[fork]\norigin = "recording"\nrecording = "nope.mcap"\ntime = 1.0\n'
+    )
+    r = cli("whatif", str(scenario), "--out", str(tmp_path / "wi"))
+    assert r.returncode == 1 and f"{scenario}: [fork] cannot fork: " in r.stderr and "nope.mcap" in r.stderr
+    assert not (tmp_path / "wi").exists()

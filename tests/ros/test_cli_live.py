@@ -4,7 +4,9 @@ summary — and `whatif --from live` forks from the robot it mirrors."""
 
 from __future__ import annotations
 
+import contextlib
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -57,13 +59,20 @@ def test_demo_stops_on_sigterm_with_its_emulator(tmp_path: Path, ros_domain: int
     assert (out_dir / "summary.json").is_file()
 
 
-def test_whatif_forks_from_the_live_robot(tmp_path: Path, ros_domain: int, procs: Procs) -> None:
+def test_whatif_forks_from_the_live_robot(
+    tmp_path: Path, ros_domain: int, procs: Procs, request: pytest.FixtureRequest
+) -> None:
     """`whatif --from live`: the CLI's twin mirrors the robot (the emulator, its own process) until
     its joint states arrive, then forks the scenario from that state; with no robot, one line."""
     import json
 
-    session = tmp_path / "twin.toml"
-    session.write_text(f"[ros]\ndomain_id = {ros_domain}\n[prometheus]\nport = 0\n", encoding="utf-8")
+    session = tmp_path / "twin.toml"  # the default Prometheus port, held by another twin: a what-if
+    session.write_text(f"[ros]\ndomain_id = {ros_domain}\n", encoding="utf-8")  # serves no metrics
+    held = socket.socket()
+    with contextlib.suppress(OSError):  # already held by something else: as good
+        held.bind(("127.0.0.1", 9108))
+        held.listen()
+    request.addfinalizer(held.close)
     ask = [sys.executable, "-m", "humanoid_twin", "whatif", "shelf_reach", "--from", "live"]
     ask += ["--session-config", str(session)]
     alone = subprocess.run([*ask, "--wait", "2"], capture_output=True, text=True, timeout=120)
@@ -83,3 +92,18 @@ def test_whatif_forks_from_the_live_robot(tmp_path: Path, ros_domain: int, procs
     result = json.loads((out / "result.json").read_text(encoding="utf-8"))
     baseline = result["variants"][0]
     assert result["source"] == "live" and not baseline["fell"] and baseline["min_support_margin"] > 0.02
+
+
+def test_emulate_ends_with_its_summary_on_ctrl_c(ros_domain: int, procs: Procs) -> None:
+    """The first Ctrl-C ends the emulator's run as its duration would: exit 0 and the summary."""
+
+    def foreground() -> None:  # Ctrl-C reaches it as in a terminal (not as a background job)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+    args = [sys.executable, "-m", "humanoid_twin", "emulate", "--duration", "120"]
+    cli = subprocess.Popen(args, stdout=subprocess.PIPE, text=True, preexec_fn=foreground)
+    procs.procs.append(cli)
+    procs.wait_line(cli, "emulator running for 120 s", timeout=60.0)
+    cli.send_signal(signal.SIGINT)
+    out, _ = cli.communicate(timeout=60.0)
+    assert cli.returncode == 0 and "emulated" in out and "published" in out

@@ -23,7 +23,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from . import __version__
-from .errors import TwinError
+from .errors import TwinError, named_after
 from .model import ImportOptions, JointType, RobotModel
 
 if TYPE_CHECKING:
@@ -388,6 +388,12 @@ def run(
         stop = _stop_on_sigterm()  # before anything starts: a stop during start-up is honoured too
         session = _live_session(config, predictions=True, record=record)
         bridge = session.bridge
+        if bridge.recording_path is not None and bridge.recording_path.exists():
+            _fail(
+                f"{bridge.recording_path}: the recording exists; give a new file (--record or "
+                "[recording] path) or move it away (a session never overwrites one)",
+                2,
+            )
         bridge.start()
         console.print(
             f"twin for [bold]{session.model.name}[/] up; base: {session.twin.base_mode}; "
@@ -475,11 +481,23 @@ def replay(
     from .twin import DigitalTwin
 
     with _errors():
+        if not (math.isfinite(speed) and speed >= 0):
+            _fail(f"--speed must be 0 (as fast as possible) or a factor > 0, got {speed:g}", 2)
+        if horizon is not None and not (math.isfinite(horizon) and 0 < horizon <= 10):
+            _fail(f"--horizon must be within (0, 10] s, got {horizon:g}", 2)
+        if summary is not None:  # before the replay, not after it
+            try:
+                summary.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as err:
+                _fail(f"--summary {summary}: cannot make its folder ({err.strerror or err})", 2)
+            if summary.is_dir():
+                _fail(f"--summary {summary} is a folder; give a .json file", 2)
         cfg = load_session_config(config)
         source = ReplaySource(recording, cfg.bridge)  # None: the default topics, as recorded
-        model, options = load_robot(cfg.robot)
+        model, options = load_robot(cfg.robot, source=cfg.source)
         reach = horizon if horizon is not None else source.config.sync.prediction_horizon
-        twin = DigitalTwin(model, options=options, config=scored_twin_config(cfg.twin, reach))
+        with named_after(cfg.source, "twin"):
+            twin = DigitalTwin(model, options=options, config=scored_twin_config(cfg.twin, reach))
         with console.status(f"replaying {recording}"):
             result = source.run(twin, speed=speed, horizon=horizon, keep_predictions=False)
         # the wall-clock metrics (receive rate, latencies, staleness) say nothing of a replay
@@ -496,7 +514,9 @@ def replay(
         console.print(_status_table(values, "twin metrics at the end", live=False))
         if summary is not None:
             clean = {k: (v if math.isfinite(v) else None) for k, v in values.items()}
-            summary.write_text(json.dumps(clean, indent=2, sort_keys=True), encoding="utf-8")
+            from ._files import write_text_atomic
+
+            write_text_atomic(summary, json.dumps(clean, indent=2, sort_keys=True))
             console.print(f"[green]wrote[/] {summary}")
 
 
@@ -565,23 +585,27 @@ def emulate(
                 cfg, motion=picked[0], publish_targets=True, publish_base=cfg.publish_base or walking
             )
         robot = None
+        about = str(config) if config is not None else None  # names the emulator file in its errors
         if session_config is not None:
-            robot_config = load_session_config(session_config).robot
-            if robot_config.urdf:  # another robot: its zero pose in its limits, lowest collider on the floor
-                model, options = load_robot(robot_config)
-                robot = EmulatedRobot(cfg, robot=model, options=options)
+            session = load_session_config(session_config)
+            if session.robot.urdf:  # another robot: its zero pose in its limits, lowest collider on the floor
+                model, options = load_robot(session.robot, source=session.source)
+                with named_after(about):
+                    robot = EmulatedRobot(cfg, robot=model, options=options)
         if cfg.domain_id is None:
             ensure_local_ros()
-        stop = _stop_on_sigterm()
+        stop = _stop_on_sigterm(sigint=True)  # the first Ctrl-C ends the run with its summary
+        until = f" for {duration:g} s" if duration is not None else ""
         try:
-            result = run_emulator(
-                cfg,
-                duration=duration,
-                stop_event=stop,
-                robot=robot,
-                on_ready=lambda: console.print("emulator running; Ctrl-C stops"),
-            )
-        except KeyboardInterrupt:
+            with named_after(about if robot is None else None):  # the robot is built inside
+                result = run_emulator(
+                    cfg,
+                    duration=duration,
+                    stop_event=stop,
+                    robot=robot,
+                    on_ready=lambda: console.print(f"emulator running{until}; Ctrl-C stops"),
+                )
+        except KeyboardInterrupt:  # a second Ctrl-C
             stop.set()
             return
         console.print(
@@ -636,7 +660,7 @@ def whatif(
         if wait is not None and not (math.isfinite(wait) and wait > 0):
             _fail(f"--wait must be a number of seconds > 0, got {wait:g}", 2)
         path = Path(scenario)
-        if not path.exists() and (READY_DIR / f"{scenario}.toml").is_file():
+        if not path.is_file() and (READY_DIR / f"{scenario}.toml").is_file():
             path = READY_DIR / f"{scenario}.toml"
         if not path.is_file():
             ready = ", ".join(sorted(p.stem for p in READY_DIR.glob("*.toml")))
@@ -678,7 +702,7 @@ def _whatif_live(path: Path, session_config: Path | None, out: Path | None, wait
     forked from the twin's state; the bridge stops afterwards."""
     from .scenarios import run_scenario
 
-    session = _live_session(session_config)
+    session = _live_session(session_config, metrics=False)
     bridge = session.bridge
     stop = _stop_on_sigterm()
     bridge.start()
@@ -845,16 +869,20 @@ def _recorded_session(
     from .session import load_robot, load_session_config
 
     session = load_session_config(session_config)
-    robot, options = load_robot(session.robot)
+    robot, options = load_robot(session.robot, source=session.source)
     return robot, options, session.bridge, session.twin
 
 
 def _live_session(
-    session_config: Path | None, *, predictions: bool = False, record: Path | None = None
+    session_config: Path | None,
+    *,
+    predictions: bool = False,
+    record: Path | None = None,
+    metrics: bool = True,
 ) -> Session:
     """The session (robot, twin, bridge) of ``session_config`` on the live ROS 2 graph (loopback unless the
     config names a domain), not started, recording to ``record``; the twin's predictions off unless
-    ``predictions``."""
+    ``predictions``; no Prometheus endpoint unless ``metrics`` (a what-if is not a service)."""
     import dataclasses
 
     from .ros.config import BridgeConfig
@@ -863,9 +891,13 @@ def _live_session(
     cfg = load_session_config(session_config)
     if cfg.bridge is None or cfg.bridge.ros.domain_id is None:
         ensure_local_ros()
-    if not predictions:
-        quiet = (cfg.bridge or BridgeConfig()).with_overrides(rates={"prediction": 0.0})
-        cfg = dataclasses.replace(cfg, bridge=quiet)
+    if not predictions or not metrics:
+        bridge = cfg.bridge or BridgeConfig()
+        if not predictions:
+            bridge = bridge.with_overrides(rates={"prediction": 0.0})
+        if not metrics:
+            bridge = bridge.with_overrides(prometheus={"enabled": False})
+        cfg = dataclasses.replace(cfg, bridge=bridge)
     return open_session(cfg, record=record)
 
 
@@ -883,13 +915,23 @@ def _live(table: Table) -> Iterator[Live]:
             console.line()
 
 
-def _stop_on_sigterm() -> threading.Event:
-    """An event set by SIGTERM (a service manager's stop): long-running commands end as on Ctrl-C."""
+def _stop_on_sigterm(*, sigint: bool = False) -> threading.Event:
+    """An event set by SIGTERM (a service manager's stop): long-running commands end as on Ctrl-C.
+    With ``sigint`` the first Ctrl-C sets it too (the command ends normally, with its summary) and
+    a second one interrupts at once."""
     import signal
     import threading
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    if sigint:
+
+        def on_sigint(signum: int, frame: object) -> None:
+            if stop.is_set():
+                raise KeyboardInterrupt
+            stop.set()
+
+        signal.signal(signal.SIGINT, on_sigint)
     return stop
 
 

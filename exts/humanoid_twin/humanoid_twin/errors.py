@@ -7,6 +7,8 @@ boundary. Messages are one line: they name the file, line, element or value and 
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 __all__ = [
@@ -19,11 +21,26 @@ __all__ = [
     "ResolveError",
     "TwinError",
     "UsdError",
+    "named_after",
 ]
 
 
 class TwinError(Exception):
     """Base of every error humanoid_twin raises on purpose."""
+
+
+@contextlib.contextmanager
+def named_after(source: str | None, table: str = "") -> Iterator[None]:
+    """Errors raised inside that do not say which config file (and ``[table]``) caused them get it in
+    front: ``twin.toml: [robot] nope.urdf: file not found``. ``source`` None leaves them as they are.
+    """
+    try:
+        yield
+    except TwinError as err:
+        if source is None or str(err).startswith(source):
+            raise
+        where = f"{source}: [{table}] " if table else f"{source}: "
+        raise type(err)(f"{where}{err}") from err
 
 
 class ModelError(TwinError):

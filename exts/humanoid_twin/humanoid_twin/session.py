@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from ._toml import build_dataclass, read_toml
 from .description import read_robot
-from .errors import ConfigError
+from .errors import ConfigError, named_after
 from .model import ImportOptions, RobotModel
 from .twin import DigitalTwin, TwinConfig
 
@@ -98,14 +98,16 @@ def load_session_config(path: str | Path | None) -> SessionConfig:
     return SessionConfig(robot=robot, twin=twin, bridge=load_bridge_config(p), source=str(p))
 
 
-def load_robot(cfg: RobotConfig) -> tuple[RobotModel, ImportOptions]:
-    """The robot model and its import options (:attr:`RobotConfig.options`)."""
+def load_robot(cfg: RobotConfig, *, source: str | None = None) -> tuple[RobotModel, ImportOptions]:
+    """The robot model and its import options (:attr:`RobotConfig.options`); errors name ``source``,
+    the session file, and its ``[robot]`` table."""
     from .robots import humanoid
 
     options = cfg.options or humanoid.STANDING_OPTIONS
     if not cfg.urdf:
         return humanoid.load_humanoid(), options
-    return read_robot(cfg.urdf, cfg.package_paths), options
+    with named_after(source, "robot"):
+        return read_robot(cfg.urdf, cfg.package_paths), options
 
 
 def ensure_local_ros(domain_id: int | None = None, *, isolate: bool = False) -> int:
@@ -146,11 +148,12 @@ def open_session(config: SessionConfig, *, record: str | Path | None = None) -> 
     from .ros.bridge import RosClock, TwinBridge
     from .ros.config import BridgeConfig
 
-    model, options = load_robot(config.robot)
+    model, options = load_robot(config.robot, source=config.source)
     clock = RosClock()
     bridge_config = config.bridge or BridgeConfig()
     scored = scored_twin_config(config.twin, bridge_config.sync.prediction_horizon)
-    twin = DigitalTwin(model, options=options, config=scored, clock=clock)
+    with named_after(config.source, "twin"):
+        twin = DigitalTwin(model, options=options, config=scored, clock=clock)
     bridge = TwinBridge(twin, bridge_config, clock=clock, record=record)
     return Session(model, options, twin, bridge, clock)
 

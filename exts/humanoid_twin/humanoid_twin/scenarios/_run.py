@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..errors import ConfigError
+from ..errors import ConfigError, named_after
 from ..model import ImportOptions, RobotModel
 from ..model.kinematics import FEET
 from ..model.transforms import FloatArray
@@ -197,7 +197,8 @@ def run_scenario(
     kind = cfg.info.kind
     options, default_dt = _options(kind, options)
     dt = cfg.info.timestep or default_dt
-    fork = fork_state(src, robot, options, dt, twin, cfg.measures.soles)
+    with named_after(cfg.file if source is None else None, "fork"):  # the file's [fork], not --from
+        fork = fork_state(src, robot, options, dt, twin, cfg.measures.soles)
     variants = (Variant("baseline"), *cfg.variants)
     nominal = build_model(robot, options, timestep=dt)
     nominal_names = MujocoNames.of(robot, nominal, options)
