@@ -456,7 +456,18 @@ def demo(
         finally:
             result = d.stop()
         console.print(_status_table(result.values, "demo summary"))
+        lag = result.values.get("latency.stamp_to_applied.p50_s")
+        if isinstance(lag, float) and lag > _BUSY_LATENCY:
+            console.print(
+                f"[yellow]note:[/] the twin ran {lag:.2f} s behind the robot (median): both share this "
+                "machine's cores, which were busy; with a free core it keeps up with 500 Hz "
+                "(docs/benchmarks.md)"
+            )
         console.print(f"[green]wrote[/] {result.recording}, {result.truth}, {result.summary}")
+
+
+_BUSY_LATENCY = 0.1
+"""[s] a demo whose median stamp → applied latency exceeds this fell behind (it is ≈ 1 ms on a free core)."""
 
 
 @app.command()
