@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 from test_mesh_materials import BIND_BOTH, ONE_MATERIAL, dae, write
 
-from humanoid_twin.errors import MeshError
-from humanoid_twin.meshes import TriangleMesh, load_mesh
+from humanoid_twin.meshes import TriangleMesh, clear_mesh_cache, load_mesh
 from humanoid_twin.model import Material
 
 CHECKER = Path(__file__).parents[1] / "data" / "textures" / "checker.png"
@@ -96,10 +95,35 @@ def test_dae_mirrored_instance_keeps_coordinates_with_their_corners(tmp_path: Pa
         assert np.allclose(uv[:, 0], x / 2) and np.allclose(uv[:, 1], mesh.vertices[face, 1])
 
 
-def test_dae_bad_texture_index_names_the_file(tmp_path: Path) -> None:
-    text = textured_dae().replace("<p>0 0 1 1 2 2 3 3</p>", "<p>0 0 1 1 2 2 3 9</p>")
-    with pytest.raises(MeshError, match=r"bad_uv\.dae.*texture coordinate index 9 is out of range"):
-        load_mesh(write(tmp_path / "bad_uv.dae", text))
+def test_dae_unreadable_texture_coordinates_are_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A mesh is not refused for its texture coordinates: bad ones are left out, with a warning."""
+    bad_index = textured_dae().replace("<p>0 0 1 1 2 2 3 3</p>", "<p>0 0 1 1 2 2 3 9</p>")
+    no_source = textured_dae().replace('source="#square-uv"', 'source="#nowhere"')
+    for name, text in (("bad_uv.dae", bad_index), ("no_source.dae", no_source)):
+        with caplog.at_level(logging.WARNING, logger="humanoid_twin.meshes"):
+            mesh = load_mesh(write(tmp_path / name, text))
+        assert mesh.face_count == 2 and mesh.uvs is None
+        said = [r.getMessage() for r in caplog.records]
+        assert any(name in m and "texture coordinates ignored" in m for m in said)
+
+
+def test_texture_in_the_mesh_files_package(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A ROS package (package.xml) or Gazebo model (model.config) keeps its textures in a folder
+    beside its meshes; without such a marker only the mesh's own folder counts."""
+    package = tmp_path / "robot_description"
+    image = png(package / "materials" / "textures" / "skin.png")
+    text = textured_dae(image="../materials/textures/skin.png")
+    (package / "meshes").mkdir()
+    with caplog.at_level(logging.WARNING, logger="humanoid_twin.meshes"):
+        loose = load_mesh(write(package / "meshes" / "quad.dae", text))
+    assert loose.materials[0].texture_file is None and "outside the folder" in caplog.text
+    for marker in ("package.xml", "model.config"):
+        (package / marker).write_text("<package/>")
+        clear_mesh_cache()
+        assert load_mesh(package / "meshes" / "quad.dae").materials[0].texture_file == image
+        (package / marker).unlink()
 
 
 def test_dae_texture_without_its_image_keeps_the_file_name(tmp_path: Path) -> None:
@@ -122,8 +146,9 @@ def test_dae_texture_image_beside_the_mesh_is_used(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("image", "why"),
     [
-        ("../outside.png", "outside the mesh file's folder"),
-        ("/etc/hostname.png", "outside the mesh file's folder"),
+        ("../outside.png", "outside the folder (or ROS/Gazebo package)"),
+        ("/etc/hostname.png", "outside the folder (or ROS/Gazebo package)"),
+        ("file://server/share/skin.png", "names the host 'server'"),
         ("notes.txt", "not an image format"),
         ("missing.png", "does not exist"),
         ("folder.png", "not a regular file"),
@@ -175,12 +200,28 @@ def test_obj_texture_coordinates_per_corner(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("face", "message"),
-    [("f 1/5 2/2 3/3", r"refers to vt 5, but 4 vt records"), ("f 1/x 2/2 3/3", r"'1/x' is not a vt index")],
+    ("face", "why"),
+    [
+        ("f 1/5 2/2 3/3", "a face corner names vt 5, but there are 4"),
+        ("f 1/x 2/2 3/3", "invalid literal"),
+        ("f 1/0 2/2 3/3", "names vt 0"),
+    ],
 )
-def test_obj_bad_texture_reference_names_the_line(tmp_path: Path, face: str, message: str) -> None:
-    with pytest.raises(MeshError, match=rf"bad\.obj:14: face corner .*{message}"):
-        load_mesh(write(tmp_path / "bad.obj", _OBJ.replace("f -4/-4 -2/-2 -1/-1", face)))
+def test_obj_unreadable_texture_coordinates_are_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, face: str, why: str
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="humanoid_twin.meshes"):
+        mesh = load_mesh(write(tmp_path / "bad.obj", _OBJ.replace("f -4/-4 -2/-2 -1/-1", face)))
+    assert mesh.face_count == 4 and mesh.uvs is None
+    assert any("bad.obj" in r.getMessage() and why in r.getMessage() for r in caplog.records)
+    nan = load_mesh(write(tmp_path / "nan.obj", _OBJ.replace("vt 1 1", "vt nan 1")))
+    assert nan.face_count == 4 and nan.uvs is None
+
+
+def test_obj_texture_coordinates_defined_after_their_faces(tmp_path: Path) -> None:
+    late = "v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1/1 2/2 3/3\nvt 0 0\nvt 1 0\nvt 0 1\n"
+    mesh = load_mesh(write(tmp_path / "late.obj", late))
+    assert mesh.uvs is not None and mesh.uvs.tolist() == [[[0, 0], [1, 0], [0, 1]]]
 
 
 def test_obj_map_kd_relative_to_the_mtl(tmp_path: Path) -> None:

@@ -4,6 +4,8 @@ mesh's ``primvars:st``, and back again with read_usd."""
 from __future__ import annotations
 
 import filecmp
+import logging
+import os
 import shutil
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import numpy as np
 import pytest
 from pxr import Usd, UsdGeom, UsdShade
 
-from humanoid_twin.errors import DescriptionError, UsdError
+from humanoid_twin.errors import UsdError
 from humanoid_twin.meshes import clear_mesh_cache, load_mesh
 from humanoid_twin.model import Mesh, RobotModel
 from humanoid_twin.urdf import read_urdf
@@ -77,7 +79,7 @@ def test_textures_are_copied_and_sampled_at_the_mesh_coordinates(
     robot: RobotModel, tmp_path: Path, layered: bool
 ) -> None:
     asset = write_usd(robot, tmp_path / "out" / "textured.usda", layered=layered)
-    folder = tmp_path / "out" / ("configuration/textures" if layered else "textures")
+    folder = tmp_path / "out" / ("configuration/textured_textures" if layered else "textured_textures")
     assert sorted(asset.textures) == [folder / "checker.png", folder / "checker_1.png"]
     meshes = tmp_path / "robot" / "meshes"
     assert filecmp.cmp(folder / "checker.png", meshes / "checker.png", shallow=False)
@@ -104,10 +106,22 @@ def test_textures_read_back(robot: RobotModel, tmp_path: Path) -> None:
     assert back == robot  # a texture file is where an image is read from, not part of equality
     skin = back.link("base").visuals[2].material
     assert skin is not None and skin.texture == "package://robot/meshes/checker.png"
-    assert skin.texture_file == tmp_path / "out" / "configuration" / "textures" / "checker.png"
+    assert skin.texture_file == tmp_path / "out" / "configuration" / "textured_textures" / "checker.png"
     again = write_usd(back, tmp_path / "again" / "textured.usda")  # skin: from the asset's own copy
     assert sorted(p.name for p in again.textures) == ["checker.png", "checker_1.png"]  # one copy per image
     assert read_usd(again.path) == robot
+
+
+def test_two_assets_in_one_folder_keep_their_own_textures(robot: RobotModel, tmp_path: Path) -> None:
+    first = write_usd(robot, tmp_path / "out" / "first.usda")
+    (tmp_path / "robot" / "meshes" / "checker.png").write_bytes(CHECKER.read_bytes() + b"\0\0")
+    clear_mesh_cache()
+    other = read_urdf(tmp_path / "robot" / "textured.urdf", package_paths=[tmp_path])
+    second = write_usd(other, tmp_path / "out" / "second.usda")
+    assert {p.parent.name for p in first.textures} == {"first_textures"}
+    assert {p.parent.name for p in second.textures} == {"second_textures"}
+    kept = tmp_path / "out" / "configuration" / "first_textures" / "checker.png"
+    assert kept.read_bytes() == CHECKER.read_bytes()
 
 
 def test_a_texture_that_vanishes_leaves_no_output(robot: RobotModel, tmp_path: Path) -> None:
@@ -186,8 +200,40 @@ def test_foreign_texture_coordinates_and_image(tmp_path: Path) -> None:
     assert validate_stage(asset.path) == []
 
 
-def test_foreign_texture_coordinates_that_do_not_fit_are_an_error(tmp_path: Path) -> None:
+def test_foreign_texture_coordinates_of_every_interpolation(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """uniform (per polygon) and constant st are expanded to the corners; st that does not fit its
+    mesh is left out with a warning (a mesh is not refused for its texture)."""
     path = tmp_path / "inline.usda"
-    path.write_text(_INLINE.replace("INTERP", "uniform"))
-    with pytest.raises(DescriptionError, match=r"inline\.usda.*/r/base/card.*st \(uniform, 4 values\)"):
-        read_usd(path)
+    one_per_polygon = _INLINE.replace("[(0, 0), (0.5, 0), (0.5, 0.5), (0, 0.5)]", "[(0.25, 0.75)]")
+    for interpolation in ("uniform", "constant"):
+        path.write_text(one_per_polygon.replace("INTERP", interpolation))
+        geometry = read_usd(path).link("base").visuals[0].geometry
+        assert isinstance(geometry, Mesh) and geometry.data is not None and geometry.data.uvs is not None
+        assert geometry.data.uvs.tolist() == [[[0.25, 0.75]] * 3] * 2
+    path.write_text(one_per_polygon.replace("INTERP", "faceVarying"))
+    with caplog.at_level(logging.WARNING, logger="humanoid_twin.usd"):
+        geometry = read_usd(path).link("base").visuals[0].geometry
+    assert isinstance(geometry, Mesh) and geometry.data is not None and geometry.data.uvs is None
+    assert "primvars:st (faceVarying, 1 values) does not fit the mesh" in caplog.text
+
+
+def test_foreign_texture_outside_the_usd_folder_is_not_copied(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A USD naming an image elsewhere (or any file) cannot make an import copy it into an asset."""
+    shutil.copyfile(CHECKER, tmp_path / "private.png")
+    (tmp_path / "robot").mkdir()
+    (tmp_path / "robot" / "notes.txt").write_text("not an image")
+    os.mkfifo(tmp_path / "robot" / "fifo.png")  # reading it would block for ever
+    for name in ("../private.png", "/etc/passwd", "./notes.txt", "./fifo.png"):
+        path = tmp_path / "robot" / "inline.usda"
+        path.write_text(_INLINE.replace("INTERP", "faceVarying").replace("./card.png", name))
+        with caplog.at_level(logging.WARNING, logger="humanoid_twin.usd"):
+            back = read_usd(path)
+        material = back.link("base").visuals[0].material
+        assert material is not None and material.texture_file is None
+        assert write_usd(back, tmp_path / "out" / "ours.usda").textures == ()
+    assert "outside the folder" in caplog.text and "not an image format" in caplog.text
+    assert "not a regular file" in caplog.text

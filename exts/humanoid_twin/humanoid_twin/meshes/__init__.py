@@ -7,7 +7,7 @@ Pure numpy; no runtime (pxr, mujoco) is imported here.
 from ._loader import SUPPORTED_EXTENSIONS, clear_mesh_cache, load_mesh, mesh_cache_info
 from ._mesh import TriangleMesh
 from ._stl import write_binary_stl
-from ._texture import MAX_TEXTURE_BYTES, TEXTURE_SUFFIXES, texture_problem
+from ._texture import MAX_TEXTURE_BYTES, TEXTURE_SUFFIXES, local_texture, read_texture, texture_problem
 
 __all__ = [
     "MAX_TEXTURE_BYTES",
@@ -16,7 +16,9 @@ __all__ = [
     "TriangleMesh",
     "clear_mesh_cache",
     "load_mesh",
+    "local_texture",
     "mesh_cache_info",
+    "read_texture",
     "texture_problem",
     "write_binary_stl",
 ]

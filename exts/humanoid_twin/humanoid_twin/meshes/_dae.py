@@ -439,7 +439,20 @@ class _Reader:
         return out
 
     def texcoords(self, inputs: _Inputs, rows: IntArray, tri: IntArray, tag: str) -> FloatArray | None:
-        """(s, t) of every triangle corner, shape (T, 3, 2), or None without texture coordinates."""
+        """(s, t) of every triangle corner, shape (T, 3, 2), or None without texture coordinates or,
+        with a warning, when they cannot be read: a mesh is not refused for its texture."""
+        try:
+            uv = self.read_texcoords(inputs, rows, tri, tag)
+        except MeshError as err:
+            why = err.reason
+        else:
+            if uv is None or np.all(np.isfinite(uv)):
+                return uv
+            why = "not finite"
+        _log.warning("%s: texture coordinates ignored (%s); drawn without a texture", self.file, why)
+        return None
+
+    def read_texcoords(self, inputs: _Inputs, rows: IntArray, tri: IntArray, tag: str) -> FloatArray | None:
         if inputs.texcoord is not None:
             url, offset = inputs.texcoord
             values = self.source(self.lookup(url, "input"), 2, "TEXCOORD")

@@ -40,7 +40,8 @@ def parse_obj(data: bytes, file: Path) -> TriangleMesh:
     vertex_rows: list[list[str]] = []
     uv_rows: list[list[str]] = []
     corner_index: list[int] = []  # 0-based vertex index of every triangle corner
-    corner_uv: list[int] = []  # 0-based vt index of every triangle corner, -1 without
+    corner_uv: list[tuple[str, int]] = []  # every triangle corner's vt reference ('' without) and
+    # the vt count when its face was read (a negative reference counts back from there)
     libraries: list[tuple[str, int]] = []  # mtllib file names and their line
     runs: list[tuple[int, str, int]] = []  # (first triangle, usemtl name, line) in file order
     for lineno, raw in enumerate(text.splitlines(), start=1):
@@ -53,21 +54,18 @@ def parse_obj(data: bytes, file: Path) -> TriangleMesh:
                 )
             vertex_rows.append(parts[1:4])
         elif line.startswith("vt ") or line.startswith("vt\t"):
-            parts = line.split()
-            if len(parts) < 2:
-                raise MeshError(f"texture record {line!r} has no coordinate", file=file, line=lineno)
-            uv_rows.append([*parts[1:3], "0"][:2])
+            parts = line.split()  # "vt u [v [w]]"; one without u is not finite (coordinates ignored)
+            uv_rows.append([*parts[1:3], "0"][:2] if len(parts) > 1 else ["nan", "nan"])
         elif line.startswith("f ") or line.startswith("f\t"):
             refs = line.split()[1:]
             if len(refs) < 3:
                 raise MeshError(f"face record {line!r} has fewer than 3 corners", file=file, line=lineno)
             polygon: list[int] = []
-            polygon_uv: list[int] = []
+            polygon_uv: list[tuple[str, int]] = []
             for ref in refs:
                 fields = ref.split("/")
-                polygon.append(_index(fields[0], len(vertex_rows), "vertex", ref, file, lineno))
-                has_uv = len(fields) > 1 and fields[1] != ""
-                polygon_uv.append(_index(fields[1], len(uv_rows), "vt", ref, file, lineno) if has_uv else -1)
+                polygon.append(_vertex(fields[0], len(vertex_rows), ref, file, lineno))
+                polygon_uv.append((fields[1] if len(fields) > 1 else "", len(uv_rows)))
             for i in range(1, len(polygon) - 1):
                 corner_index.extend((polygon[0], polygon[i], polygon[i + 1]))
                 corner_uv.extend((polygon_uv[0], polygon_uv[i], polygon_uv[i + 1]))
@@ -97,35 +95,46 @@ def parse_obj(data: bytes, file: Path) -> TriangleMesh:
     return TriangleMesh(vertices, faces, face_materials, materials, uvs)
 
 
-def _index(text: str, count: int, what: str, ref: str, file: Path, lineno: int) -> int:
-    """A face corner's 0-based ``v`` or ``vt`` index from its 1-based (or negative) reference."""
+def _vertex(text: str, count: int, ref: str, file: Path, lineno: int) -> int:
+    """A face corner's 0-based vertex index from its 1-based (or negative) reference."""
     try:
         k = int(text)
     except ValueError:
-        raise MeshError(f"face corner {ref!r} is not a {what} index", file=file, line=lineno) from None
+        raise MeshError(f"face corner {ref!r} is not a vertex index", file=file, line=lineno) from None
     index = k - 1 if k > 0 else count + k
     if k == 0 or not 0 <= index < count:
-        plural = "vertices" if what == "vertex" else f"{what} records"
         raise MeshError(
-            f"face corner {ref!r} refers to {what} {k}, but {count} {plural} are defined before this face",
+            f"face corner {ref!r} refers to vertex {k}, but {count} vertices are defined before this face",
             file=file,
             line=lineno,
         )
     return index
 
 
-def _corner_uvs(rows: list[list[str]], corners: list[int], file: Path) -> FloatArray | None:
+def _corner_uvs(rows: list[list[str]], corners: list[tuple[str, int]], file: Path) -> FloatArray | None:
     """(u, v) of every triangle corner, shape (M, 3, 2); (0, 0) for corners without; None when no
-    corner has one."""
-    if not rows or all(k < 0 for k in corners):
+    corner has one, or, with a warning, when they cannot be read: a mesh is not refused for its
+    texture coordinates (a reference may also name a ``vt`` defined after its face)."""
+    if all(not text for text, _ in corners):
         return None
     try:
-        table = np.array(rows, dtype=np.float64)
-    except ValueError as err:
-        bad = next(r for r in rows if not all(_is_number(x) for x in r))
-        raise MeshError(f"texture coordinates {' '.join(bad)!r} are not numbers", file=file) from err
-    table = np.vstack([table, np.zeros((1, 2))])  # row -1: no coordinate
-    return table[np.asarray(corners, dtype=np.int64)].reshape(-1, 3, 2)
+        table = np.array(rows, dtype=np.float64).reshape(-1, 2)
+        if not np.all(np.isfinite(table)):
+            raise ValueError("a 'vt' record is not finite")
+        texts = np.array([text for text, _ in corners])
+        has = texts != ""
+        k = texts[has].astype(np.int64)
+        counts = np.array([count for _, count in corners], dtype=np.int64)[has]
+        index = np.where(k > 0, k - 1, counts + k)
+        bad = (k == 0) | (index < 0) | (index >= len(table))
+        if bad.any():
+            raise ValueError(f"a face corner names vt {int(k[bad][0])}, but there are {len(table)}")
+    except ValueError as err:  # also numpy's "could not convert string to float: 'a'"
+        _log.warning("%s: texture coordinates ignored (%s); the mesh is drawn without a texture", file, err)
+        return None
+    full = np.full(len(corners), len(table), dtype=np.int64)  # row len(table): (0, 0)
+    full[has] = index
+    return np.vstack([table, np.zeros((1, 2))])[full].reshape(-1, 3, 2)
 
 
 def _is_number(text: str) -> bool:

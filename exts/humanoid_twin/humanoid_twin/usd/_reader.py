@@ -10,6 +10,7 @@ link keeps the body's orientation; the joint axis is the USD axis token turned b
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,7 @@ from numpy.typing import NDArray
 
 from .._text import first_few
 from ..errors import DescriptionError, ModelError, TwinError
-from ..meshes import TriangleMesh
+from ..meshes import TriangleMesh, local_texture
 from ..model import (
     Box,
     Calibration,
@@ -53,6 +54,7 @@ from ._writer import _rotation_taking
 
 __all__ = ["read_usd"]
 
+_log = logging.getLogger(__name__)
 _m = stage_modules()
 Usd, UsdGeom, UsdPhysics, UsdShade = _m.Usd, _m.UsdGeom, _m.UsdPhysics, _m.UsdShade
 
@@ -68,19 +70,6 @@ def _mesh_file(stored: Any) -> Path | None:
         return None
     text = getattr(stored, "resolvedPath", None) or getattr(stored, "path", None) or str(stored)
     return Path(text) if text and Path(text).is_file() else None
-
-
-def _texture_file(material: Any) -> Path | None:
-    """The image file a material's surface takes its diffuse colour from (a ``UsdUVTexture``), as
-    the stage resolves it; None without one or when it does not resolve."""
-    surface = UsdShade.Material(material).ComputeSurfaceSource()[0]
-    diffuse = surface.GetInput("diffuseColor") if surface else None
-    for source in diffuse.GetConnectedSources()[0] if diffuse else ():
-        image = UsdShade.Shader(source.source.GetPrim()).GetInput("file")
-        value = image.Get() if image else None
-        if isinstance(value, Sdf.AssetPath) and value.resolvedPath:
-            return Path(value.resolvedPath)
-    return None
 
 
 def _get(prim: Any, name: str, default: Any = None) -> Any:
@@ -418,32 +407,72 @@ class _Reader:
         corners = np.stack([first, first + k + 1, first + k + 2], axis=1)  # face-vertex numbers
         faces = idx[corners]
         face_materials, materials = self.face_materials(prim, counts_np, ntri)
-        uvs = self.texture_coordinates(prim, corners, faces)
+        uvs = self.texture_coordinates(prim, corners, faces, np.repeat(np.arange(len(counts_np)), ntri))
         try:
             return TriangleMesh(vertices, faces, face_materials, materials, uvs)
         except ValueError as err:
             raise self.error(f"mesh {str(prim.GetPath())!r}: {err}", str(prim.GetPath())) from err
 
-    def texture_coordinates(self, prim: Any, corners: NDArray[np.int64], faces: NDArray[np.int64]) -> Any:
-        """The ``st`` primvar per triangle corner (``faceVarying``, or per point), or None."""
-        primvar = UsdGeom.PrimvarsAPI(prim).GetPrimvar("st")
-        values = primvar.ComputeFlattened() if primvar and primvar.HasValue() else None
+    def texture_coordinates(
+        self, prim: Any, corners: NDArray[np.int64], faces: NDArray[np.int64], polygon: NDArray[np.int64]
+    ) -> Any:
+        """The texture coordinates per triangle corner, or None: ``primvars:st``, else the first
+        ``texCoord2f[]`` primvar (``st0``, ``UVMap``…), by its interpolation (``faceVarying`` per
+        face corner, ``vertex``/``varying`` per point, ``uniform`` per polygon, ``constant``).
+        ``polygon`` is each triangle's polygon. Coordinates that do not fit are left out, with a
+        warning: a mesh is not refused for its texture."""
+        api = UsdGeom.PrimvarsAPI(prim)
+        primvar = api.GetPrimvar("st")
+        if not (primvar and primvar.HasValue()):
+            uv_type = Sdf.ValueTypeNames.TexCoord2fArray
+            coords = [p for p in api.GetPrimvarsWithValues() if p.GetTypeName() == uv_type]
+            primvar = coords[0] if coords else None
+        values = primvar.ComputeFlattened() if primvar is not None else None
         if values is None or not len(values):
             return None
         st = np.array(values, dtype=np.float64).reshape(-1, 2)
         interpolation = primvar.GetInterpolation()
-        index = corners if interpolation == UsdGeom.Tokens.faceVarying else faces
-        per_point = (UsdGeom.Tokens.vertex, UsdGeom.Tokens.varying)
-        if (interpolation != UsdGeom.Tokens.faceVarying and interpolation not in per_point) or (
-            index.size and int(index.max()) >= len(st)
-        ):
-            where = str(prim.GetPath())
-            raise self.error(
-                f"mesh {where!r}: primvars:st ({interpolation}, {len(st)} values) does not fit its "
-                f"{len(faces)} triangles; give one value per face corner (faceVarying) or per point",
-                where,
+        index = {
+            UsdGeom.Tokens.faceVarying: corners,
+            UsdGeom.Tokens.vertex: faces,
+            UsdGeom.Tokens.varying: faces,
+            UsdGeom.Tokens.uniform: np.repeat(polygon[:, None], 3, axis=1),
+            UsdGeom.Tokens.constant: np.zeros_like(faces),
+        }.get(interpolation)
+        if index is None or (index.size and int(index.max()) >= len(st)):
+            _log.warning(
+                "%s: %s %s (%s, %d values) does not fit the mesh; it is drawn without a texture",
+                self.path,
+                prim.GetPath(),
+                primvar.GetName(),
+                interpolation,
+                len(st),
             )
+            return None
         return st[index]
+
+    def texture_file(self, material: Any) -> Path | None:
+        """The image file a material's surface takes its diffuse colour from (a ``UsdUVTexture``), as
+        the stage resolves it, when it passes the texture rule (an image inside this USD's folder or
+        package: :func:`humanoid_twin.meshes.local_texture`); None otherwise, with a warning."""
+        surface = UsdShade.Material(material).ComputeSurfaceSource()[0]
+        diffuse = surface.GetInput("diffuseColor") if surface else None
+        for source in diffuse.GetConnectedSources()[0] if diffuse else ():
+            image = UsdShade.Shader(source.source.GetPrim()).GetInput("file")
+            value = image.Get() if image else None
+            if not isinstance(value, Sdf.AssetPath) or not value.resolvedPath:
+                continue
+            path, why = local_texture(value.resolvedPath, self.path)
+            if why is None:
+                return path
+            _log.warning(
+                "%s: texture %r of %s is not used (%s); the material keeps its colour",
+                self.path,
+                value.path,
+                material.GetPath(),
+                why,
+            )
+        return None
 
     def face_materials(
         self, prim: Any, counts: NDArray[np.int64], ntri: NDArray[np.int64]
@@ -506,7 +535,7 @@ class _Reader:
                     a = float(o.Get()) if o and o.Get() is not None else 1.0
                     rgba_t = (float(cv[0]), float(cv[1]), float(cv[2]), a)
         texture = _get(prim, T.MATERIAL_TEXTURE)
-        mat = Material(name, rgba_t, str(texture) if texture is not None else None, _texture_file(prim))
+        mat = Material(name, rgba_t, str(texture) if texture is not None else None, self.texture_file(prim))
         self.materials[key] = mat
         return mat
 

@@ -11,7 +11,8 @@ open while writing, which keeps the per-prim cost low. Layout (custom attribute 
             /<frame>         Xform: a massless link merged with its fixed joint
         /joints/<joint>      PhysicsRevoluteJoint / PhysicsPrismaticJoint / PhysicsFixedJoint / PhysicsJoint
         /Looks/<material>    Material + UsdPreviewSurface shader (a texture: + UsdUVTexture reading
-                             ``primvars:st``, the image copied to ``textures/`` beside the layer)
+                             ``primvars:st``, the image copied to ``<stem>_textures/`` beside the
+                             geometry layer)
         /meshes/<mesh>       ``class`` Mesh prototypes, written once, referenced by the Gprims
             /<subset>        GeomSubset (familyName materialBind): the faces of one file material
     /physicsScene            PhysicsScene (not under the robot: referencing the asset brings no scene)
@@ -28,7 +29,6 @@ import hashlib
 import logging
 import math
 import os
-import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,7 +62,7 @@ from ..model.drives import joint_armature, resolve_drive
 from ..model.transforms import FloatArray, matrix_to_quat
 from . import _tokens as T
 from ._names import NameTable
-from ._pxr import Gf, Sdf, Vt
+from ._pxr import Gf, Sdf, Tf, Vt
 
 __all__ = ["UsdAsset", "write_usd"]
 
@@ -72,8 +72,6 @@ _DEG = 180.0 / math.pi
 _RESERVED = ("joints", "Looks", "meshes", "visuals", "collisions")
 
 V = Sdf.ValueTypeNames
-TEXTURES_DIR = "textures"
-"""Folder beside the geometry layer that holds the asset's copies of its texture images."""
 _UNIFORM = Sdf.VariabilityUniform
 _VARYING = Sdf.VariabilityVarying
 
@@ -112,6 +110,10 @@ def _attr(
     if value is not None:
         a.default = value
     return a
+
+
+_GREY = (0.5, 0.5, 0.5, 1.0)
+"""The colour a texture that cannot be read falls back to when its material has none."""
 
 
 def _key(material: Material) -> tuple[Material, Path | None]:
@@ -258,13 +260,17 @@ class _Writer:
         """(material, its texture file: not part of a material's equality) → its prim path."""
         self.material_names = NameTable()
         self.textures: dict[Path, str] = {}
-        """Image file → its copy's name in :data:`TEXTURES_DIR` beside the geometry layer."""
-        self.texture_names = NameTable()
+        """Image file → its copy's name in :attr:`texture_folder` beside the geometry layer."""
+        self.texture_data: dict[str, bytes] = {}
+        """Copy's name → the bytes read (and hashed) once: what is written is what was checked."""
         self.texture_digests: dict[str, str] = {}
-        """SHA-256 of an image's bytes → its copy's name."""
+        """SHA-256 of an image's bytes → its copy's name (one copy per image)."""
 
     geometry_dir: Path | None = None
     """Folder of the layer the geometry is written to: mesh paths are stored relative to it."""
+    texture_folder = "textures"
+    """The folder beside the geometry layer for the asset's texture images (``<stem>_textures``:
+    two assets written to one folder keep their own)."""
 
     def _portable(self, path: Path | None) -> str:
         """The mesh file as an asset path relative to the geometry layer, so the asset can move."""
@@ -519,12 +525,14 @@ class _Writer:
         if mat.texture is not None:
             _raw(spec, T.MATERIAL_TEXTURE, V.String, mat.texture)
         if mat.texture_file is not None:
-            self._texture_network(spec, shader, mat.texture_file)
+            self._texture_network(spec, shader, mat.texture_file, mat.rgba or _GREY)
         _attr(shader, "outputs:surface", V.Token, None)
         _connect(_attr(spec, "outputs:surface", V.Token, None), path + "/Shader.outputs:surface")
         return path
 
-    def _texture_network(self, material: Any, surface: Any, image: Path) -> None:
+    def _texture_network(
+        self, material: Any, surface: Any, image: Path, fallback: tuple[float, float, float, float]
+    ) -> None:
         """``surface``'s diffuse colour from ``image`` (copied into the asset) at the mesh's ``st``."""
         name = self.textures.get(image)
         if name is None:
@@ -537,8 +545,10 @@ class _Writer:
         _attr(reader, "outputs:result", V.Float2, None)
         texture = _prim(material, "DiffuseTexture", "Shader")
         _attr(texture, "info:id", V.Token, "UsdUVTexture", uniform=True)
-        _attr(texture, "inputs:file", V.Asset, Sdf.AssetPath(f"./{TEXTURES_DIR}/{name}"))
+        _attr(texture, "inputs:file", V.Asset, Sdf.AssetPath(f"./{self.texture_folder}/{name}"))
         _attr(texture, "inputs:sourceColorSpace", V.Token, "auto")
+        r, g, b, a = fallback  # an image that cannot be read shows the material's colour, not black
+        _attr(texture, "inputs:fallback", V.Float4, Gf.Vec4f(r, g, b, a))
         _attr(texture, "inputs:wrapS", V.Token, "repeat")
         _attr(texture, "inputs:wrapT", V.Token, "repeat")
         _connect(_attr(texture, "inputs:st", V.Float2, None), base + "/TexCoordReader.outputs:result")
@@ -549,16 +559,26 @@ class _Writer:
         _connect(diffuse, base + "/DiffuseTexture.outputs:rgb")
 
     def _texture_name(self, image: Path) -> str:
-        """The name of ``image``'s copy: its own (made a valid identifier, unique), or that of an
-        earlier image with the same bytes (one copy each)."""
+        """The name of ``image``'s copy: its own (made a valid identifier, unique ignoring case, as
+        file systems on macOS and Windows compare names), or that of an earlier image with the same
+        bytes (one copy each)."""
+        from ..meshes import read_texture
+
         try:
-            digest = hashlib.sha256(image.read_bytes()).hexdigest()
+            data = read_texture(image)
         except OSError as err:
             raise UsdError(f"cannot read the texture {str(image)!r}: {err.strerror or err}") from err
+        digest = hashlib.sha256(data).hexdigest()
         name = self.texture_digests.get(digest)
         if name is None:
-            name = self.texture_names.take(image.stem, "texture") + image.suffix.lower()
+            taken = {n.lower() for n in self.texture_data}
+            base = Tf.MakeValidIdentifier(image.stem) if image.stem else "texture"
+            name, i = base + image.suffix.lower(), 0
+            while name.lower() in taken:
+                i += 1
+                name = f"{base}_{i}{image.suffix.lower()}"
             self.texture_digests[digest] = name
+            self.texture_data[name] = data
         return name
 
     def _link(self, geo: Any, phys: Any, lk: Link) -> None:
@@ -937,6 +957,7 @@ def write_usd(
         raise MeshError(f"cannot load a mesh of robot {model.name!r}: {err}", file=model.source) from err
 
     stem = out.stem
+    writer.texture_folder = f"{stem}_textures"
     main = Sdf.Layer.CreateAnonymous(ext)
     files: dict[Path, Any] = {out: main}
     with Sdf.ChangeBlock():
@@ -979,8 +1000,8 @@ def write_usd(
             writer.write(main, main, meshes)
         _scene(main)
         main.documentation = f"{model.name} written by humanoid_twin {__version__}"
-    texture_dir = (writer.geometry_dir or out.parent) / TEXTURES_DIR
-    textures = {texture_dir / name: image for image, name in writer.textures.items()}
+    texture_dir = (writer.geometry_dir or out.parent) / writer.texture_folder
+    textures = {texture_dir / name: data for name, data in writer.texture_data.items()}
     _commit(files, textures)
     return UsdAsset(
         path=out,
@@ -993,8 +1014,8 @@ def write_usd(
     )
 
 
-def _commit(files: dict[Path, Any], copies: Mapping[Path, Path]) -> None:
-    """Export every layer and copy every file of ``copies`` (target → source) to a temporary file
+def _commit(files: dict[Path, Any], blobs: Mapping[Path, bytes]) -> None:
+    """Export every layer and write every file of ``blobs`` (target → bytes) to a temporary file
     beside its target, then rename them all."""
     temps: list[tuple[Path, Path]] = []
     made: list[Path] = []
@@ -1015,8 +1036,8 @@ def _commit(files: dict[Path, Any], copies: Mapping[Path, Path]) -> None:
             args = {"format": "usdc"} if target.suffix == ".usd" else {}
             if not layer.Export(str(tmp), args=args):
                 raise UsdError(f"cannot write USD layer {str(target)!r}")
-        for target, source in copies.items():
-            shutil.copyfile(source, temp_for(target))
+        for target, data in blobs.items():
+            temp_for(target).write_bytes(data)
         for tmp, target in temps:
             os.replace(tmp, target)
         done = True
