@@ -7,12 +7,13 @@ from collections import OrderedDict
 from pathlib import Path
 
 from ..errors import MeshError
+from ..model._robot import Mesh
 from ._dae import parse_dae
 from ._mesh import TriangleMesh
 from ._obj import parse_obj
 from ._stl import parse_stl
 
-__all__ = ["SUPPORTED_EXTENSIONS", "clear_mesh_cache", "load_mesh", "mesh_cache_info"]
+__all__ = ["SUPPORTED_EXTENSIONS", "clear_mesh_cache", "load_mesh", "mesh_cache_info", "mesh_triangles"]
 
 SUPPORTED_EXTENSIONS: tuple[str, ...] = (".stl", ".obj", ".dae")
 """File extensions :func:`load_mesh` reads (case-insensitive)."""
@@ -91,6 +92,20 @@ def load_mesh(path: str | Path, *, apply_up_axis: bool = False) -> TriangleMesh:
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
     return mesh
+
+
+def mesh_triangles(geometry: Mesh) -> TriangleMesh:
+    """A model mesh's triangles: those it holds (a robot read from a USD holds them), else its
+    file's, through :func:`load_mesh`.
+
+    Raises:
+        MeshError: it holds none and has no file, or the file cannot be read.
+    """
+    if geometry.data is not None:
+        return geometry.data
+    if geometry.path is None:
+        raise MeshError(f"mesh {geometry.uri!r} has no local file and no triangles; resolve its package path")
+    return load_mesh(geometry.path)
 
 
 def clear_mesh_cache() -> None:

@@ -143,12 +143,14 @@ class Mesh:
     """The URI exactly as written in the source (``package://pkg/meshes/x.stl``; ``file<prim>`` for a
     mesh held inside a USD)."""
     path: Path | None
-    """The resolved local file, or None when the source carried the mesh inline (USD)."""
+    """The resolved local file (for a robot read from our USD: the file it was imported from, as
+    recorded), or None when the source carried the mesh inline only (another tool's USD)."""
     scale: Vec3 = (1.0, 1.0, 1.0)
     """Per-axis scale applied to the file's vertices."""
     data: TriangleMesh | None = field(default=None, compare=False, repr=False)
-    """The triangles of a mesh held inside a USD (no file): what the writers and MuJoCo use instead of
-    the file; not part of equality (the ``uri`` names it)."""
+    """The triangles of a mesh held inside a USD: when set, what the writers and MuJoCo use, not the
+    file (which may have changed or be gone since); not part of equality (``uri`` and ``path`` name
+    it). :func:`humanoid_twin.meshes.mesh_triangles` applies the rule."""
 
     @property
     def source(self) -> str:

@@ -119,12 +119,12 @@ def _shape(link: str, geometry: Geometry, world_t_geom: FloatArray) -> _Shape | 
         reach = rad * np.sqrt(np.maximum(0.0, 1.0 - axis**2))  # the rim's extent per world axis
         return _Shape(link, cylinder, np.minimum(*ends) - reach, np.maximum(*ends) + reach)
     if isinstance(geometry, Mesh):
-        tm = geometry.data
-        if tm is None and geometry.path is not None:
-            from ..meshes import load_mesh
+        if geometry.data is None and geometry.path is None:
+            return None
+        from ..meshes import mesh_triangles
 
-            tm = load_mesh(geometry.path)
-        if tm is None or len(tm.vertices) == 0:
+        tm = mesh_triangles(geometry)
+        if len(tm.vertices) == 0:
             return None
         v = np.asarray(tm.vertices) * np.asarray(geometry.scale, dtype=np.float64)
         return _points(link, v @ r.T + p)

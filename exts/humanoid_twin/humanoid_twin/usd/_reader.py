@@ -63,13 +63,22 @@ _AXES = {"X": (1.0, 0.0, 0.0), "Y": (0.0, 1.0, 0.0), "Z": (0.0, 0.0, 1.0)}
 _DOFS = ("transX", "transY", "transZ", "rotX", "rotY", "rotZ")
 
 
-def _mesh_file(stored: Any) -> Path | None:
-    """The mesh file an ``urdf:mesh:path`` names: an asset path resolved against its layer
-    (older assets stored a plain absolute string)."""
+def _mesh_file(prim: Any) -> Path | None:
+    """The mesh file an ``urdf:mesh:path`` records: where the mesh came from, relative to the layer
+    that says so (assets written before 2026-12-07 stored an asset path). Provenance only: the mesh
+    read is the one the USD holds, whatever is on disk now."""
+    attr = prim.GetAttribute(T.MESH_PATH)
+    stored = attr.Get() if attr and attr.HasAuthoredValue() else None
     if stored is None:
         return None
-    text = getattr(stored, "resolvedPath", None) or getattr(stored, "path", None) or str(stored)
-    return Path(text) if text and Path(text).is_file() else None
+    if isinstance(stored, Sdf.AssetPath):
+        text = stored.resolvedPath or stored.path
+        return Path(text) if text else None
+    path = Path(str(stored))
+    stack = attr.GetPropertyStack()
+    if not path.is_absolute() and stack and stack[0].layer.realPath:
+        path = (Path(stack[0].layer.realPath).parent / path).resolve()
+    return path
 
 
 def _get(prim: Any, name: str, default: Any = None) -> Any:
@@ -372,10 +381,17 @@ class _Reader:
                 origin = _pose(frame @ turn)
         elif type_name == "Mesh":
             uri = _get(prim, T.MESH_URI)
-            path = _mesh_file(_get(prim, T.MESH_PATH))
+            path = _mesh_file(prim)
             if uri is None:
                 uri = f"{self.path.resolve()}<{prim.GetPath()}>"  # a mesh held in the USD
-            geom = Mesh(str(uri), path, scale, None if path is not None else self.mesh_data(prim))
+            data = self.mesh_data(prim)
+            if data.face_count == 0:
+                raise self.error(
+                    f"mesh {str(prim.GetPath())!r} has no triangles: a layer holding the asset's meshes "
+                    "is missing or empty; restore it, or import the robot again",
+                    str(prim.GetPath()),
+                )
+            geom = Mesh(str(uri), path, scale, data)
         else:
             return  # other gprims (points, curves…) have no URDF counterpart
         name = _get(prim, T.NAME)

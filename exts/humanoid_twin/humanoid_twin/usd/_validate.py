@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,12 @@ from ..errors import UsdError
 from ._pxr import stage_modules
 
 __all__ = ["open_stage", "validate_stage"]
+
+
+_TF_MESSAGE = re.compile(r"Error in '[^']*' at line \d+ in file [^:]* : '(.*?)'")
+
+_LAYER_OF_ASSET = re.compile(r"(.+)_(base|physics|meshes)\.usd[ac]?")
+"""The layers :func:`humanoid_twin.usd.write_usd` puts in ``configuration/``."""
 
 
 def open_stage(path: str | Path) -> Any:
@@ -19,14 +26,40 @@ def open_stage(path: str | Path) -> Any:
     """
     Usd = stage_modules().Usd
     p = Path(path)
-    if not p.is_file():
+    if not p.exists():
         raise UsdError(f"USD file {str(p)!r} does not exist")
+    if not p.is_file():
+        raise UsdError(f"{str(p)!r} is not a regular file; give a .usda, .usdc or .usd file")
+    layer = _LAYER_OF_ASSET.fullmatch(p.name)
+    if layer is not None and p.parent.name == "configuration":
+        whole = p.parent.parent / f"{layer.group(1)}{p.suffix if layer.group(2) != 'meshes' else '.usda'}"
+        raise UsdError(
+            f"{str(p)!r} is one layer ({layer.group(2)}) of a layered asset, not a robot; open the asset "
+            f"{str(whole)!r}"
+        )
+    with p.open("rb") as f:
+        binary = f.read(8) == b"PXR-USDC"
+    if binary and p.suffix.lower() == ".usda":
+        raise UsdError(f"{str(p)!r} is a binary (crate) USD file named .usda; rename it .usdc or .usd")
     try:
         stage = Usd.Stage.Open(str(p), Usd.Stage.LoadAll)
-    except Exception as err:  # pxr raises Tf.ErrorException
-        raise UsdError(f"cannot open USD file {str(p)!r}: {err}") from err
+    except Exception as err:  # pxr raises Tf.ErrorException: "Error in '<function>' at … : '<message>'"
+        said = _TF_MESSAGE.findall(str(err))
+        first = said[0] if said else str(err).strip()
+        parse = re.match(r"(.*?:\d+:\d+: parse error)", first, re.DOTALL)  # drop the grammar's internals
+        if parse is not None:
+            first = f"{parse.group(1)}: not valid USDA text (truncated, or edited by hand?)"
+        raise UsdError(f"cannot open USD file {str(p)!r}: {first}") from err
     if stage is None:
         raise UsdError(f"cannot open USD file {str(p)!r}")
+    errors = stage.GetCompositionErrors()
+    if errors:
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise UsdError(
+            f"USD file {str(p)!r} does not compose: {str(errors[0]).strip().rstrip('.')}{more}; restore the "
+            "missing or broken layer (a layered asset needs its configuration/ folder), or import the "
+            "robot again"
+        )
     return stage
 
 

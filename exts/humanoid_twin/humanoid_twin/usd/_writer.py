@@ -267,22 +267,22 @@ class _Writer:
         """SHA-256 of an image's bytes → its copy's name (one copy per image)."""
 
     geometry_dir: Path | None = None
-    """Folder of the layer the geometry is written to: mesh paths are stored relative to it."""
+    """Folder of the layer the geometry is written to: mesh files are recorded relative to it, texture
+    images go beside it."""
     texture_folder = "textures"
     """The folder beside the geometry layer for the asset's texture images (``<stem>_textures``:
     two assets written to one folder keep their own)."""
 
-    def _portable(self, path: Path | None) -> str:
-        """The mesh file as an asset path relative to the geometry layer, so the asset can move."""
-        if path is None:
-            return ""
+    def _relative(self, path: Path) -> str:
+        """The mesh file relative to the geometry layer's folder (a string, not an asset path: the
+        asset holds the mesh, so the file is no dependency, and the text does not depend on where the
+        asset was built)."""
         if self.geometry_dir is None:
             return str(path)
         try:
-            rel = os.path.relpath(Path(path).resolve(), self.geometry_dir.resolve())
+            return os.path.relpath(Path(path).resolve(), self.geometry_dir.resolve())
         except ValueError:  # other drive (Windows)
             return str(path)
-        return rel if rel.startswith("..") else "./" + rel
 
     # ---- classification
 
@@ -330,14 +330,14 @@ class _Writer:
         for lk in self.model.links:
             for g in [v.geometry for v in lk.visuals] + [c.geometry for c in lk.collisions]:
                 if isinstance(g, Mesh):
-                    if g.path is None:
-                        if g.data is None:
-                            raise MeshError(
-                                f"link {lk.name!r} has a mesh with no file on disk and no triangles "
-                                f"({g.uri!r}): read the robot with its package paths",
-                                file=self.model.source,
-                            )
+                    if g.data is not None:  # read from a USD: its triangles, not a file's
                         inline.setdefault(g.source, g.data)
+                    elif g.path is None:
+                        raise MeshError(
+                            f"link {lk.name!r} has a mesh with no file on disk and no triangles "
+                            f"({g.uri!r}): read the robot with its package paths",
+                            file=self.model.source,
+                        )
                     else:
                         paths.setdefault(g.source, g.path)
                     self.mesh_stems.setdefault(g.source, g.stem)
@@ -686,7 +686,7 @@ class _Writer:
             spec.referenceList.Prepend(Sdf.Reference(proto.asset, Sdf.Path(proto.path)))
             _raw(spec, T.MESH_URI, V.String, g.uri)
             if g.path is not None:  # a mesh from inside a USD has only its triangles, written here
-                _raw(spec, T.MESH_PATH, V.Asset, Sdf.AssetPath(self._portable(g.path)))
+                _raw(spec, T.MESH_PATH, V.String, self._relative(g.path))  # provenance: the asset holds it
             scale = g.scale
         else:  # pragma: no cover - the model's Geometry union is closed
             raise UsdError(f"unsupported geometry {g!r}")

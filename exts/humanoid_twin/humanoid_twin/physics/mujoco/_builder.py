@@ -306,11 +306,9 @@ class _Builder:
         rgba per geom); None when the file has no coloured material."""
         if geometry.path is None and geometry.data is None:
             return None  # _mesh reports it
-        from ...meshes import load_mesh
+        from ...meshes import mesh_triangles
 
-        tm = load_mesh(geometry.path) if geometry.path is not None else geometry.data
-        assert tm is not None
-        dominant = tm.dominant_material()
+        dominant = mesh_triangles(geometry).dominant_material()
         return dominant.rgba if dominant is not None else None
 
     def _mesh(self, geometry: Mesh) -> str | None:
@@ -323,10 +321,9 @@ class _Builder:
         key = (source, geometry.scale)
         if key in self.mesh_names:
             return self.mesh_names[key]
-        from ...meshes import load_mesh
+        from ...meshes import mesh_triangles
 
-        tm = load_mesh(geometry.path) if geometry.path is not None else geometry.data
-        assert tm is not None
+        tm = mesh_triangles(geometry)
         if tm.face_count == 0:
             _log.warning("mesh %s has no triangles; skipped in MuJoCo", source)
             return None
