@@ -3,7 +3,10 @@ with one of its layers missing it is an error, not a robot without meshes."""
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +15,7 @@ import pytest
 from humanoid_twin.errors import UsdError
 from humanoid_twin.model import Mesh
 from humanoid_twin.urdf import read_urdf
-from humanoid_twin.usd import read_usd, validate_stage, write_usd
+from humanoid_twin.usd import read_usd, recorded_options, validate_stage, write_usd
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -75,3 +78,33 @@ def test_a_layer_of_an_asset_or_a_misnamed_file_is_named_as_such(asset: Path) ->
     truncated.write_text(asset.read_text()[:200])
     with pytest.raises(UsdError, match=r"truncated\.usda:\d+:\d+: parse error: not valid USDA text"):
         read_usd(truncated)
+
+
+def test_an_asset_keeps_the_options_it_was_imported_with(tmp_path: Path) -> None:
+    """A re-export, and a session whose robot is the asset, use the drives, armature and base Isaac
+    Sim sees; options given again on the command line win."""
+    from humanoid_twin.session import load_robot, load_session_config
+
+    flags = ["--drive-stiffness", "300", "--armature", "0.2", "--fix-base"]
+    made = _cli("import", str(ROOT / "urdf" / "humanoid.urdf"), "-o", str(tmp_path / "a.usda"), *flags)
+    assert made.returncode == 0, made.stderr
+    recorded = recorded_options(tmp_path / "a.usda")
+    assert recorded is not None and (recorded.drive_stiffness, recorded.armature, recorded.fix_base) == (
+        300.0,
+        0.2,
+        True,
+    )
+    again = _cli("import", str(tmp_path / "a.usda"), "-o", str(tmp_path / "b.usda"), "--floating-base")
+    assert again.returncode == 0, again.stderr
+    assert recorded_options(tmp_path / "b.usda") == dataclasses.replace(recorded, fix_base=False)
+    session = tmp_path / "twin.toml"
+    session.write_text('[robot]\nurdf = "a.usda"\n')
+    config = load_session_config(session)
+    _, options = load_robot(config.robot, source=config.source)
+    assert options == recorded and config.twin.base == "fixed"
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "humanoid_twin", *args], capture_output=True, text=True, timeout=300
+    )

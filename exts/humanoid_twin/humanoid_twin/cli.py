@@ -106,8 +106,17 @@ def load_robot(path: Path, package_paths: list[Path] | None) -> RobotModel:
 
 @app.command("import")
 def import_cmd(
-    robot: Annotated[Path, typer.Argument(help="The robot's URDF (or .xacro, or a USD to re-export).")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="The USD file to write (.usda or .usd).")],
+    ctx: typer.Context,
+    robot: Annotated[
+        Path,
+        typer.Argument(
+            help="The robot's URDF (or .xacro, or a USD of ours to re-export: options not given are "
+            "those it was imported with)."
+        ),
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The USD file to write (.usda, .usdc or .usd).")
+    ],
     package_path: PackagePathOpt = None,
     fix_base: Annotated[
         bool, typer.Option("--fix-base/--floating-base", help="Weld the root link to the world.")
@@ -175,7 +184,22 @@ def import_cmd(
             _fail(f"{output}: the output must end in .usda, .usd or .usdc (got {output.suffix!r})", 2)
         with console.status(f"reading {robot}"):
             model = load_robot(robot, package_path)
+        from .description import USD_SUFFIXES
         from .usd import write_usd
+
+        if robot.suffix.lower() in USD_SUFFIXES:  # a re-export keeps the options it was made with
+            import dataclasses
+
+            from .usd import recorded_options
+
+            recorded = recorded_options(robot)
+            if recorded is not None:
+                given = {
+                    f.name: getattr(options, f.name)
+                    for f in dataclasses.fields(options)
+                    if _given(ctx, f.name)
+                }
+                options = dataclasses.replace(recorded, **given)
 
         staged = None
         if mjcf is not None:  # built and staged first: a robot MuJoCo refuses leaves no USD behind
@@ -947,6 +971,13 @@ def _stop_on_sigterm(*, sigint: bool = False) -> threading.Event:
 
 
 # ------------------------------------------------------------------ errors
+
+
+def _given(ctx: typer.Context, name: str) -> bool:
+    """Whether the option ``name`` was given on the command line (not left at its default); by the
+    source's name, as typer may bring its own copy of click."""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name == "COMMANDLINE"
 
 
 @contextlib.contextmanager

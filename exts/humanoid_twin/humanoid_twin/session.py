@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ._toml import build_dataclass, read_toml
-from .description import read_robot
+from .description import USD_SUFFIXES, read_robot
 from .errors import ConfigError, named_after
 from .model import ImportOptions, RobotModel
 from .twin import DigitalTwin, TwinConfig
@@ -31,6 +31,7 @@ __all__ = [
     "RobotConfig",
     "Session",
     "SessionConfig",
+    "default_options",
     "ensure_local_ros",
     "load_session_config",
     "open_session",
@@ -74,11 +75,11 @@ def load_session_config(path: str | Path | None) -> SessionConfig:
     data = read_toml(p)
     robot_table = data.get("robot", {})
     if isinstance(robot_table, dict) and isinstance(robot_table.get("options"), dict):
-        from .robots.humanoid import STANDING_OPTIONS
-
-        # keys [robot.options] leaves out keep the standing options (the default), not ImportOptions()'s
-        standing = {f.name: getattr(STANDING_OPTIONS, f.name) for f in dataclasses.fields(STANDING_OPTIONS)}
-        robot_table = {**robot_table, "options": {**standing, **robot_table["options"]}}
+        # keys [robot.options] leaves out keep the robot's default options, not ImportOptions()'s
+        urdf = robot_table.get("urdf")
+        base = default_options(p.parent / urdf if isinstance(urdf, str) and urdf else None)
+        kept = {f.name: getattr(base, f.name) for f in dataclasses.fields(base)}
+        robot_table = {**robot_table, "options": {**kept, **robot_table["options"]}}
     robot = build_dataclass(RobotConfig, robot_table, "robot", str(p))
     robot = dataclasses.replace(  # paths in the file are relative to the file
         robot,
@@ -86,28 +87,43 @@ def load_session_config(path: str | Path | None) -> SessionConfig:
         package_paths=tuple(str(p.parent / q) for q in robot.package_paths),
     )
     twin_table = dict(data.get("twin", {}))
-    fix_base = robot.options.fix_base if robot.options is not None else False
+    effective = robot.options or (default_options(Path(robot.urdf)) if robot.urdf else None)
+    fix_base = effective.fix_base if effective is not None else False
     if fix_base and "base" not in twin_table:
         twin_table["base"] = "fixed"  # [robot.options] fix_base = true: the twin's base is fixed too
     twin = build_dataclass(TwinConfig, twin_table, "twin", str(p))
     if fix_base and twin.base != "fixed":
         raise ConfigError(
-            f"{p}: [robot.options] fix_base = true but [twin] base = {twin.base!r}; "
-            "set [twin] base = 'fixed' or drop fix_base"
+            f"{p}: fix_base = true ([robot.options], or the USD asset's import options) but [twin] base = "
+            f"{twin.base!r}; set [twin] base = 'fixed' or fix_base = false"
         )
     return SessionConfig(robot=robot, twin=twin, bridge=load_bridge_config(p), source=str(p))
 
 
 def load_robot(cfg: RobotConfig, *, source: str | None = None) -> tuple[RobotModel, ImportOptions]:
-    """The robot model and its import options (:attr:`RobotConfig.options`); errors name ``source``,
-    the session file, and its ``[robot]`` table."""
+    """The robot model and its import options (:attr:`RobotConfig.options`, else
+    :func:`default_options`); errors name ``source``, the session file, and its ``[robot]`` table."""
     from .robots import humanoid
 
-    options = cfg.options or humanoid.STANDING_OPTIONS
     if not cfg.urdf:
-        return humanoid.load_humanoid(), options
+        return humanoid.load_humanoid(), cfg.options or humanoid.STANDING_OPTIONS
     with named_after(source, "robot"):
-        return read_robot(cfg.urdf, cfg.package_paths), options
+        return read_robot(cfg.urdf, cfg.package_paths), cfg.options or default_options(Path(cfg.urdf))
+
+
+def default_options(robot_file: Path | None) -> ImportOptions:
+    """The options a robot runs with when a session gives none: those a USD asset of ours was
+    imported with (what Isaac Sim runs it with: ``twin:importOptions``), else the standing options
+    (:data:`~humanoid_twin.robots.humanoid.STANDING_OPTIONS`)."""
+    from .robots.humanoid import STANDING_OPTIONS
+
+    if robot_file is not None and robot_file.suffix.lower() in USD_SUFFIXES and robot_file.is_file():
+        from .usd import recorded_options
+
+        recorded = recorded_options(robot_file)
+        if recorded is not None:
+            return recorded
+    return STANDING_OPTIONS
 
 
 def ensure_local_ros(domain_id: int | None = None, *, isolate: bool = False) -> int:

@@ -12,17 +12,17 @@ from typing import TYPE_CHECKING, Any
 from ._writer import UsdAsset, write_usd
 
 if TYPE_CHECKING:
-    from ._reader import read_usd
+    from ._reader import read_usd, recorded_options
     from ._validate import open_stage, validate_stage
 
-__all__ = ["UsdAsset", "open_stage", "read_usd", "validate_stage", "write_usd"]
+__all__ = ["UsdAsset", "open_stage", "read_usd", "recorded_options", "validate_stage", "write_usd"]
 
 
 def __getattr__(name: str) -> Any:
-    if name == "read_usd":
-        from ._reader import read_usd
+    if name in ("read_usd", "recorded_options"):
+        from . import _reader
 
-        return read_usd
+        return getattr(_reader, name)
     if name in ("open_stage", "validate_stage"):
         from . import _validate
 

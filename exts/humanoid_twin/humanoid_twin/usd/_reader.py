@@ -9,6 +9,7 @@ link keeps the body's orientation; the joint axis is the USD axis token turned b
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import logging
 import math
@@ -31,6 +32,7 @@ from ..model import (
     Drive,
     Dynamics,
     Geometry,
+    ImportOptions,
     Inertial,
     Joint,
     JointLimit,
@@ -302,7 +304,10 @@ class _Reader:
                 float(mass),
                 Pose(_vec(_get(prim, T.INERTIAL_XYZ)), _quat(_get(prim, T.INERTIAL_QUAT))),
                 tuple(float(x) for x in _get(prim, T.INERTIAL_INERTIA)),  # type: ignore[arg-type]
+                str(_get(prim, T.INERTIAL_REPAIRED, "")),
             )
+            if inertial.repaired:  # at import: said again, as the URDF's reading said it
+                self.repairs.append((ld.name, inertial.repaired))
         elif prim.HasAPI(UsdPhysics.MassAPI) and _get(prim, "physics:mass") is not None:
             m = float(_get(prim, "physics:mass"))
             com = _vec(_get(prim, "physics:centerOfMass", Gf.Vec3f(0.0)))
@@ -851,6 +856,29 @@ def read_usd(path: str | Path) -> RobotModel:
     if reader.pending:
         model = _fix_foreign_origins(reader, model)
     return model
+
+
+def recorded_options(path: str | Path) -> ImportOptions | None:
+    """The import options an asset :func:`write_usd` wrote was made with (``twin:importOptions`` on
+    its robot prim), so that the twin and a re-export use the drives, armature and base Isaac Sim
+    sees; None for another tool's USD, or when the record cannot be read (a warning says why)."""
+    stage = open_stage(path)
+    prim = stage.GetDefaultPrim()
+    text = _get(prim, T.TWIN_OPTIONS) if prim else None
+    if text is None:
+        return None
+    try:
+        call = ast.parse(str(text), mode="eval").body
+        if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name):
+            raise ValueError("not an ImportOptions(...) record")
+        if call.func.id != "ImportOptions":
+            raise ValueError("not an ImportOptions(...) record")
+        known = {f.name for f in dataclasses.fields(ImportOptions)}
+        values = {kw.arg: ast.literal_eval(kw.value) for kw in call.keywords if kw.arg in known}
+        return ImportOptions(**values)
+    except (SyntaxError, ValueError, TypeError, TwinError) as err:
+        _log.warning("%s: its recorded import options are not read (%s); defaults apply", path, err)
+        return None
 
 
 def _fix_foreign_origins(reader: _Reader, model: RobotModel) -> RobotModel:

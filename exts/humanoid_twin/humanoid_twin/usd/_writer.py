@@ -606,6 +606,8 @@ class _Writer:
             _raw(spec, T.INERTIAL_XYZ, V.Double3, Gf.Vec3d(*ine.origin.position))
             _raw(spec, T.INERTIAL_QUAT, V.Quatd, _quatd(ine.origin.quat))
             _raw(spec, T.INERTIAL_INERTIA, V.DoubleArray, Vt.DoubleArray(list(ine.inertia)))
+            if ine.repaired:
+                _raw(spec, T.INERTIAL_REPAIRED, V.String, ine.repaired)
         if kind != "body":
             return
         # visuals
