@@ -17,7 +17,8 @@ from humanoid_twin.usd import read_usd
 def _stage(*prims: str) -> str:
     """A USDA stage whose default prim ``r`` (Z up, metres) holds ``prims``."""
     header = '#usda 1.0\n(\n    defaultPrim = "r"\n    metersPerUnit = 1\n    upAxis = "Z"\n)\n\n'
-    return header + 'def Xform "r"\n{\n' + "\n".join(prims) + "}\n"
+    robot = 'def Xform "r" (\n    prepend apiSchemas = ["PhysicsArticulationRootAPI"]\n)\n{\n'
+    return header + robot + "\n".join(prims) + "}\n"
 
 
 def _body(name: str, inside: str = "", *, mass: float = 1.0, z: float = 0.0) -> str:
@@ -362,3 +363,12 @@ def test_foreign_negligible_link_with_a_negative_moment_is_repaired(tmp_path: Pa
     path.write_text(_stage(_body("base", mass=0.001), _body("antenna", bad, mass=10.0), joint))
     with pytest.raises(DescriptionError, match="not a physical inertia"):
         read_usd(path)
+
+
+def test_a_robot_without_an_articulation_root_is_warned_about(tmp_path: Path) -> None:
+    text = _d6(tmp_path, (*_TRANSLATIONS, "rotX", "rotZ")).read_text()
+    assert read_usd(tmp_path / "d6.usda").warnings == ()
+    root = 'def Xform "r" (\n    prepend apiSchemas = ["PhysicsArticulationRootAPI"]\n)'
+    path = tmp_path / "loose.usda"
+    path.write_text(text.replace(root, 'def Xform "r"'))
+    assert any("No prim has PhysicsArticulationRootAPI" in w for w in read_usd(path).warnings)

@@ -57,6 +57,11 @@ from ._writer import _rotation_taking
 __all__ = ["read_usd"]
 
 _log = logging.getLogger(__name__)
+
+NO_ARTICULATION = (
+    "No prim has PhysicsArticulationRootAPI: simulators load the bodies as separate rigid bodies "
+    "held by joints, not as one articulation; apply it to the robot (or its root body)"
+)
 _m = stage_modules()
 Usd, UsdGeom, UsdPhysics, UsdShade = _m.Usd, _m.UsdGeom, _m.UsdPhysics, _m.UsdShade
 
@@ -278,6 +283,7 @@ class _Reader:
                 warnings=(
                     *((w,) if (w := repairs_warning(self.repairs)) is not None else ()),
                     *(f"joint {why}: no URDF joint, left out" for why in self.left_out),
+                    *(() if joints == [] or self.has_articulation(robot) else (NO_ARTICULATION,)),
                 ),
             )
         except ModelError as err:
@@ -433,6 +439,17 @@ class _Reader:
             return TriangleMesh(vertices, faces, face_materials, materials, uvs)
         except ValueError as err:
             raise self.error(f"mesh {str(prim.GetPath())!r}: {err}", str(prim.GetPath())) from err
+
+    def has_articulation(self, robot: Any) -> bool:
+        """Whether the robot, a prim under it or one of its ancestors has ``PhysicsArticulationRootAPI``."""
+        if any(p.HasAPI(UsdPhysics.ArticulationRootAPI) for p in Usd.PrimRange(robot)):
+            return True
+        parent = robot.GetParent()
+        while parent and not parent.IsPseudoRoot():
+            if parent.HasAPI(UsdPhysics.ArticulationRootAPI):
+                return True
+            parent = parent.GetParent()
+        return False
 
     def texture_coordinates(
         self, prim: Any, corners: NDArray[np.int64], faces: NDArray[np.int64], polygon: NDArray[np.int64]
