@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from pathlib import Path
 
@@ -71,14 +72,44 @@ def test_missing_topic_is_one_line_error(tmp_path: Path) -> None:
         rec.add_topic("/other", "sensor_msgs/msg/JointState")
         rec.write_message("/other", joint_state_to_msg(JointState(0.0, ("a",), np.zeros(1))), 0)
     with pytest.raises(
-        RecordingError, match=r"no messages on 'joint_states' \(topics in the recording: /other\)"
+        RecordingError,
+        match=r"no messages on 'joint_states' \(topics in the recording: /other\); set \[topics\] "
+        r"joint_states = '/other' in the session TOML \(--session-config\)",
     ):
         ReplaySource(f)
+    empty = tmp_path / "empty.mcap"
+    with McapRecorder(empty):
+        pass
+    with pytest.raises(RecordingError, match=r"empty.mcap: the recording holds no messages at all"):
+        ReplaySource(empty)
 
 
 def test_folder_that_is_no_bag_is_one_line_error(tmp_path: Path) -> None:
     with pytest.raises(RecordingError, match=r"without metadata.yaml, so not a rosbag2 bag; give an .mcap"):
         ReplaySource(tmp_path)
+    (tmp_path / "session.db3").write_bytes(b"SQLite format 3\0")
+    with pytest.raises(RecordingError, match=r"\(it holds session.db3: run `ros2 bag reindex` on it"):
+        ReplaySource(tmp_path)
+    with pytest.raises(RecordingError, match=r"session.db3: not a readable MCAP file \(a rosbag2 sqlite3"):
+        ReplaySource(tmp_path / "session.db3")
+
+
+def test_header_stamps_that_repeat_are_warned_about(
+    model, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:  # type: ignore[no-untyped-def]
+    """A tool that left the header stamps at 0: the twin keeps the first state only; the replay
+    says why instead of showing a twin "in sync"."""
+    names = tuple(JOINT_NAMES)
+    zeroed = tmp_path / "zeroed.mcap"
+    with McapRecorder(zeroed) as rec:
+        rec.add_topic("/joint_states", "sensor_msgs/msg/JointState")
+        for i in range(50):
+            msg = joint_state_to_msg(JointState(0.0, names, np.full(len(names), 0.001 * i)))
+            rec.write_message("/joint_states", msg, 10**9 + i * 5_000_000)
+    with caplog.at_level(logging.WARNING, logger="humanoid_twin.ros"):
+        result = ReplaySource(zeroed).run(DigitalTwin(model))
+    assert result.accepted == 1
+    assert "their header stamps are 0 or repeat" in caplog.text
 
 
 def test_rosbag2_folder_replays_like_the_file(model, recording: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -172,11 +203,10 @@ def test_replay_of_another_robot_is_one_line_error_and_summary_has_no_wall_clock
         return subprocess.run(cmd, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
 
     r = cli("--config", str(session))
-    assert (
-        r.returncode == 1
-        and "the twin rejected all 200 joint states it was given (unknown_name 200)" in r.stderr
-    )
-    assert "not of robot 'arm'" in r.stderr and r.stderr.count("not applied") <= 1
+    said = " ".join(r.stderr.split())
+    assert r.returncode == 1 and "the twin rejected all 200 joint states (unknown_name 200)" in said
+    assert "joints robot 'arm' has not (left_hip_yaw, left_hip_roll, left_hip_pitch and 24 more)" in said
+    assert "or set [twin] ignore_unknown_joints = true" in said and r.stderr.count("not applied") <= 1
     r = cli("--speed", "4", "--summary", str(tmp_path / "sum.json"))
     assert r.returncode == 0, r.stderr
     summary = json.loads((tmp_path / "sum.json").read_text())

@@ -181,13 +181,14 @@ def test_fork_from_states_the_twin_rejects_and_from_a_session_s_topic(tmp_path: 
     from humanoid_twin.ros.config import BridgeConfig
     from humanoid_twin.ros.convert import joint_state_to_msg
     from humanoid_twin.ros.record import McapRecorder
-    from humanoid_twin.twin import JointState
+    from humanoid_twin.twin import JointState, TwinConfig
 
-    def record(path: Path, topic: str, names: tuple[str, ...]) -> Path:
+    def record(path: Path, topic: str, names: tuple[str, ...], stamped: bool = True) -> Path:
         with McapRecorder(path) as rec:
             rec.add_topic(topic, "sensor_msgs/msg/JointState")
             for i in range(20):
-                msg = joint_state_to_msg(JointState(0.01 * i, names, np.zeros(len(names))))
+                stamp = 0.01 * i if stamped else 0.0
+                msg = joint_state_to_msg(JointState(stamp, names, np.zeros(len(names))))
                 rec.write_message(topic, msg, round(0.01 * i * 1e9))
         return path
 
@@ -195,10 +196,13 @@ def test_fork_from_states_the_twin_rejects_and_from_a_session_s_topic(tmp_path: 
     renamed = record(tmp_path / "renamed.mcap", "/joint_states", ("elbow_x", *JOINT_NAMES[1:]))
     with pytest.raises(
         ConfigError,
-        match=r"cannot fork: .*rejected all 11 joint states it was given \(unknown_name 11\): .*not of robot "
-        r"'humanoid'",
+        match=r"cannot fork: .*rejected all 11 joint states \(unknown_name 11\): they name joints robot "
+        r"'humanoid' has not \(elbow_x\)",
     ):
         run_scenario(scenario, source=f"{renamed}@0.1")
+    # the session's [twin] is the twin the recording is replayed into
+    ignoring = TwinConfig(ignore_unknown_joints=True)
+    assert run_scenario(scenario, source=f"{renamed}@0.1", twin_config=ignoring).source == f"{renamed}@0.1"
     moved = record(tmp_path / "moved.mcap", "/robot/joint_states", tuple(JOINT_NAMES))
     with pytest.raises(
         ConfigError, match=r"cannot fork: .*moved.mcap: no messages on 'joint_states'.*in the session TOML"
@@ -207,6 +211,9 @@ def test_fork_from_states_the_twin_rejects_and_from_a_session_s_topic(tmp_path: 
     topics = BridgeConfig().with_overrides(topics={"joint_states": "/robot/joint_states"})
     result = run_scenario(scenario, source=f"{moved}@0.1", topics=topics)
     assert result.source == f"{moved}@0.1"
+    zeroed = record(tmp_path / "zeroed.mcap", "/joint_states", tuple(JOINT_NAMES), stamped=False)
+    with pytest.raises(ConfigError, match=r"cannot fork at 0.1 s: the twin accepted only 1 of the 11"):
+        run_scenario(scenario, source=f"{zeroed}@0.1")  # it would fork from the first state
 
 
 def test_output_folder_parents_are_made_and_a_file_in_the_way_is_named(tmp_path: Path) -> None:

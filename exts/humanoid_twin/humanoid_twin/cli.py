@@ -498,7 +498,8 @@ _BUSY_LATENCY = 0.1
 def replay(
     recording: Annotated[Path, typer.Argument(help="An .mcap file or a rosbag2 folder.")],
     config: Annotated[
-        Path | None, typer.Option("--config", "-c", help="Session TOML (robot, topics).")
+        Path | None,
+        typer.Option("--config", "-c", "--session-config", help="Session TOML (robot, topics, twin)."),
     ] = None,
     speed: Annotated[
         float, typer.Option(help="1 = real time, N = N× faster, 0 = as fast as possible.")
@@ -717,6 +718,7 @@ def whatif(
                     topics=topics,
                     options=options,
                     feet=twin_config.feet,
+                    twin_config=twin_config,
                 )
         console.print(f"[bold]{escape(result.question)}[/]")
         rows = result.rows()

@@ -401,6 +401,10 @@ def iter_raw_messages(path: str | Path, topics: Sequence[str] | None = None) -> 
             if isinstance(err, McapError) and count == 0 and not channels:
                 magic = isinstance(err, InvalidMagic)
                 what = "it does not start with MCAP's magic bytes" if magic else _why(err)
+                if p.stat().st_size == 0:
+                    what = "it is empty"
+                elif p.suffix == ".db3":
+                    what = "a rosbag2 sqlite3 file: give its folder (with metadata.yaml)"
                 raise RecordingError(f"{p}: not a readable MCAP file ({what})") from err
             _warn_truncated(p, err, count)
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .._text import first_few
 from ..errors import DependencyError
 from ..twin import DigitalTwin, Prediction
 from .config import BridgeConfig
@@ -45,9 +46,13 @@ def iter_recording(path: str | Path) -> Iterator[RawMessage]:
         yield from iter_raw_messages(p)
         return
     if not (p / "metadata.yaml").is_file():
+        inside = sorted(q.name for q in p.iterdir() if q.suffix in (".mcap", ".db3"))
+        hint = ""
+        if inside:
+            hint = f" (it holds {first_few(inside)}: run `ros2 bag reindex` on it, or give an .mcap itself)"
         raise RecordingError(
-            f"{p}: a folder without metadata.yaml, so not a rosbag2 bag; "
-            "give an .mcap file or a rosbag2 folder"
+            f"{p}: a folder without metadata.yaml, so not a rosbag2 bag{hint}; give an .mcap file or a "
+            "rosbag2 folder"
         )
     try:
         from rosbags.rosbag2 import Reader
@@ -61,7 +66,9 @@ def iter_recording(path: str | Path) -> Iterator[RawMessage]:
                     conn.topic, conn.msgtype, bytes(data), timestamp, timestamp, conn.msgdef.data
                 )
     except (ReaderError, OSError) as err:
-        raise RecordingError(f"{p}: not a readable rosbag2 folder ({err})") from err
+        files = sorted(p.glob("*.mcap"))  # a killed `ros2 bag record -s mcap`: its file reads to the cut
+        hint = f"; give its .mcap file itself ({files[0]}): it is read up to any cut" if files else ""
+        raise RecordingError(f"{p}: not a readable rosbag2 folder ({err}){hint}") from err
 
 
 def _same_topic(a: str, b: str) -> bool:
@@ -97,6 +104,15 @@ class ReplayResult:
     """[s]"""
     stopped: bool = False
     """True when stopped early by the ``stop`` event."""
+
+
+_MOSTLY = 0.5
+"""A replay whose twin accepted fewer than this fraction of the joint states warns."""
+
+_DUPLICATES = (
+    ": their header stamps are 0 or repeat, and the twin orders states by header stamp; record with "
+    "the robot's stamps (the replay, a fork from it and the maintenance analysis see the first state only)"
+)
 
 
 class ReplaySource:
@@ -149,10 +165,15 @@ class ReplaySource:
             if _same_topic(topic, name):
                 return topic
         if required:
-            found = ", ".join(sorted(self.topics)) or "none"
+            if not self.topics:
+                raise RecordingError(f"{self.path}: the recording holds no messages at all")
+            found = ", ".join(sorted(self.topics))
+            states = sorted(k for k, v in self.topics.items() if v.endswith("JointState"))
+            states = [k for k in states if k.endswith(name.lstrip("/"))] or states  # /robot1/joint_states
+            which = f"[topics] joint_states = {states[0]!r}" if len(states) == 1 else "[topics] joint_states"
             raise RecordingError(
-                f"{self.path}: no messages on {name!r} (topics in the recording: {found}); "
-                "set [topics] joint_states in the session TOML to the recorded topic"
+                f"{self.path}: no messages on {name!r} (topics in the recording: {found}); set {which} in "
+                "the session TOML (--session-config)"
             )
         return None
 
@@ -192,6 +213,8 @@ class ReplaySource:
         wall0 = time.monotonic()
         t0: float | None = None
         bad_commands, first_bad = 0, ""  # recorded commands the twin refused (e.g. another robot's joints)
+        known = {j.name for j in twin.model.joints}
+        unknown: list[str] = []  # joints the first joint state names that the robot has not
         next_pred = math.inf
         last = 0.0
         for m in iter_recording(self.path):
@@ -221,6 +244,8 @@ class ReplaySource:
                 continue
             if m.topic == self.joint_states_topic:
                 msg = deserialize_message(m.data, JointStateMsg)
+                if not result.joint_states:
+                    unknown = [n for n in msg.name if n not in known]
                 result.joint_states += 1
                 if twin.update(joint_state_from_msg(msg, t, strict=False)).accepted:
                     result.accepted += 1
@@ -240,12 +265,27 @@ class ReplaySource:
             _log.warning("%s: %d recorded commands not applied (%s)", self.path, bad_commands, first_bad)
         if result.joint_states == 0 and not result.stopped:
             raise RecordingError(f"{self.path}: no joint states could be read on {self.joint_states_topic!r}")
+        reasons = ", ".join(f"{k} {v}" for k, v in twin.metrics.rejected.items() if v)
         if result.joint_states and not result.accepted:  # e.g. the recording of another robot
-            reasons = ", ".join(f"{k} {v}" for k, v in twin.metrics.rejected.items() if v)
+            if unknown:
+                raise RecordingError(
+                    f"{self.path}: the twin rejected all {result.joint_states} joint states ({reasons}): "
+                    f"they name joints robot {twin.model.name!r} has not ({first_few(unknown)}); give the "
+                    "recorded robot in the session TOML's [robot], or set [twin] ignore_unknown_joints = "
+                    "true to leave those joints out"
+                )
             raise RecordingError(
                 f"{self.path}: the twin rejected all {result.joint_states} joint states it was given "
-                f"({reasons}): the recording is not of robot {twin.model.name!r}; give the recorded robot "
-                "in the session TOML's [robot]"
+                f"({reasons}); give the recorded robot in the session TOML's [robot]"
+            )
+        if result.joint_states and result.accepted < _MOSTLY * result.joint_states:
+            _log.warning(
+                "%s: the twin rejected %d of %d joint states (%s)%s",
+                self.path,
+                result.joint_states - result.accepted,
+                result.joint_states,
+                reasons,
+                _DUPLICATES if twin.metrics.rejected.get("duplicate", 0) else "",
             )
         result.duration = 0.0 if t0 is None else last - t0
         result.wall_time = time.monotonic() - wall0

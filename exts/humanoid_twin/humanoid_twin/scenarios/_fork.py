@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import threading
@@ -15,7 +16,7 @@ import numpy as np
 from ..errors import ConfigError, TwinError
 from ..model import ImportOptions, RobotModel
 from ..model.kinematics import FEET
-from ..twin import BaseState, RobotState
+from ..twin import BaseState, RobotState, TwinConfig
 from ..twin._types import frozen_array
 from ._config import Changes, ScenarioConfig, TerrainConfig, WalkConfig
 
@@ -104,9 +105,12 @@ def fork_state(
     timestep: float,
     twin: DigitalTwin | None,
     feet: tuple[str, ...] = FEET,
+    *,
+    twin_config: TwinConfig | None = None,
 ) -> RobotState:
     """The state the scenario starts from (stamp reset to 0). A recording is replayed into a fresh
-    twin whose assumed base lays ``feet`` (the scenario's ``[measures] feet``) flat.
+    twin (``twin_config``, a session's ``[twin]``, else the defaults) whose assumed base lays
+    ``feet`` (the scenario's ``[measures] feet``) flat.
 
     Raises:
         ConfigError: 'live' without a twin; the recording lacks the needed topics or ends before ``time``.
@@ -120,7 +124,7 @@ def fork_state(
             )
         state = twin.get_state()
     else:
-        state = _replay_until(source, robot, options, twin, feet)
+        state = _replay_until(source, robot, options, twin, feet, twin_config)
     return RobotState(0.0, state.joint_names, state.q, state.qd, _restamp(state.base), state.targets)
 
 
@@ -136,6 +140,7 @@ def _replay_until(
     options: ImportOptions,
     twin: DigitalTwin | None,
     feet: tuple[str, ...],
+    twin_config: TwinConfig | None,
 ) -> RobotState:
     assert source.recording is not None and source.time is not None
     try:
@@ -143,9 +148,12 @@ def _replay_until(
         from ..ros.replay import ReplaySource
     except TwinError as err:
         raise ConfigError(f"forking from a recording needs the ROS extra: {err}") from err
-    from ..twin import DigitalTwin, TwinConfig
+    from ..twin import DigitalTwin
 
-    config = twin.config if twin is not None else TwinConfig(feet=feet)
+    if twin is not None:
+        config = twin.config
+    else:
+        config = dataclasses.replace(twin_config or TwinConfig(), feet=feet)
     fresh = DigitalTwin(robot, options=options, config=config)
     try:
         replay = ReplaySource(source.recording, source.topics)
@@ -176,6 +184,13 @@ def _replay_until(
             f"{source.recording}: no joint state before {limit:g} s on {replay.joint_states_topic!r} "
             f"(the first is at {first_js:.2f} s, counted from the recording's first message); "
             "pick a later time"
+        )
+    if result.accepted < 0.5 * result.joint_states:  # the fork would be the first state, not T's
+        reasons = ", ".join(f"{k} {v}" for k, v in fresh.metrics.rejected.items() if v)
+        raise ConfigError(
+            f"{source.recording}: cannot fork at {limit:g} s: the twin accepted only {result.accepted} of "
+            f"the {result.joint_states} joint states before it ({reasons}); a recording whose header "
+            "stamps are 0 or repeat cannot be forked from"
         )
     if not stop.is_set() and last[0] < limit:
         raise ConfigError(

@@ -27,7 +27,7 @@ from ._sim import VariantModel, build_variant, initial_state, run_batch
 
 if TYPE_CHECKING:
     from ..ros.config import BridgeConfig
-    from ..twin import DigitalTwin
+    from ..twin import DigitalTwin, TwinConfig
 
 __all__ = ["run_scenario"]
 
@@ -140,6 +140,7 @@ def run_scenario(
     topics: BridgeConfig | None = None,
     options: ImportOptions | None = None,
     feet: tuple[str, ...] | None = None,
+    twin_config: TwinConfig | None = None,
 ) -> ScenarioResult:
     """Run a what-if scenario: fork, run the baseline and every variant as one batch, measure, report.
 
@@ -161,6 +162,8 @@ def run_scenario(
         feet: the robot's sole links (a session's ``[twin] feet``), measured when the file's ``[measures]``
             names none; None: the twin's (``TwinConfig.feet``) when ``twin`` is given, else
             ``left_foot``/``right_foot``.
+        twin_config: the session's ``[twin]`` (e.g. ``ignore_unknown_joints``): the twin a recording
+            is replayed into; None: the live twin's, else the defaults.
 
     Raises:
         ConfigError: a bad scenario file, unknown joint or link, impossible value, an unusable source or
@@ -198,7 +201,7 @@ def run_scenario(
     options, default_dt = _options(kind, options)
     dt = cfg.info.timestep or default_dt
     with named_after(cfg.file if source is None else None, "fork"):  # the file's [fork], not --from
-        fork = fork_state(src, robot, options, dt, twin, cfg.measures.soles)
+        fork = fork_state(src, robot, options, dt, twin, cfg.measures.soles, twin_config=twin_config)
     variants = (Variant("baseline"), *cfg.variants)
     nominal = build_model(robot, options, timestep=dt)
     nominal_names = MujocoNames.of(robot, nominal, options)
