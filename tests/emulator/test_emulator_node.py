@@ -192,8 +192,11 @@ def test_sim_clock_runs_faster_than_real_time_and_drops_messages(
     # runs whose joint-state stamps spanned exactly 6 s): only "clearly faster, never faster than asked"
     assert 2.0 < speed < 3.3
     stamps = np.array([_sec(m.header.stamp) for _, m in listener.states])
-    span = stamps[-1] - stamps[0]  # the robot's own 3×: 6 s of emulator time in the 2 s listened
-    assert span == pytest.approx(2.0 * 3.0, rel=0.1) and sims[0] < 60.0  # emulator time, not wall time
+    span = stamps[-1] - stamps[0]  # emulator time: about 6 s in the 2 s listened at 3×
+    # the stamps follow the emulator's /clock (not the wall clock) over the same 2 s; how far that
+    # clock got depends on the CPU the emulator was given (4.1 s on a machine busy with other jobs)
+    assert span == pytest.approx(sims[-1] - sims[0], rel=0.15) and sims[0] < 60.0
+    assert 2.0 * 1.5 < span < 2.0 * 3.3
     assert np.all(np.diff(stamps) > 0)  # jitter never reorders
     assert np.diff(stamps).max() > 1.5 * 0.005  # holes where messages were dropped
     code, err = _stop(proc)
