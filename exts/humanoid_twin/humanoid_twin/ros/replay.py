@@ -213,8 +213,7 @@ class ReplaySource:
         wall0 = time.monotonic()
         t0: float | None = None
         bad_commands, first_bad = 0, ""  # recorded commands the twin refused (e.g. another robot's joints)
-        known = {j.name for j in twin.model.joints}
-        unknown: list[str] = []  # joints the first joint state names that the robot has not
+        first_names: list[str] = []  # the joints the first joint state names
         next_pred = math.inf
         last = 0.0
         for m in iter_recording(self.path):
@@ -245,7 +244,7 @@ class ReplaySource:
             if m.topic == self.joint_states_topic:
                 msg = deserialize_message(m.data, JointStateMsg)
                 if not result.joint_states:
-                    unknown = [n for n in msg.name if n not in known]
+                    first_names = list(msg.name)
                 result.joint_states += 1
                 if twin.update(joint_state_from_msg(msg, t, strict=False)).accepted:
                     result.accepted += 1
@@ -265,8 +264,11 @@ class ReplaySource:
             _log.warning("%s: %d recorded commands not applied (%s)", self.path, bad_commands, first_bad)
         if result.joint_states == 0 and not result.stopped:
             raise RecordingError(f"{self.path}: no joint states could be read on {self.joint_states_topic!r}")
-        reasons = ", ".join(f"{k} {v}" for k, v in twin.metrics.rejected.items() if v)
-        if result.joint_states and not result.accepted:  # e.g. the recording of another robot
+        rejected = result.joint_states - result.accepted  # (a feed that is no twin accepts every one)
+        if rejected and not result.accepted:  # e.g. the recording of another robot
+            reasons = ", ".join(f"{k} {v}" for k, v in twin.metrics.rejected.items() if v)
+            known = {j.name for j in twin.model.joints}
+            unknown = [n for n in first_names if n not in known]
             if unknown:
                 raise RecordingError(
                     f"{self.path}: the twin rejected all {result.joint_states} joint states ({reasons}): "
@@ -278,11 +280,12 @@ class ReplaySource:
                 f"{self.path}: the twin rejected all {result.joint_states} joint states it was given "
                 f"({reasons}); give the recorded robot in the session TOML's [robot]"
             )
-        if result.joint_states and result.accepted < _MOSTLY * result.joint_states:
+        elif rejected and result.accepted < _MOSTLY * result.joint_states:
+            reasons = ", ".join(f"{k} {v}" for k, v in twin.metrics.rejected.items() if v)
             _log.warning(
                 "%s: the twin rejected %d of %d joint states (%s)%s",
                 self.path,
-                result.joint_states - result.accepted,
+                rejected,
                 result.joint_states,
                 reasons,
                 _DUPLICATES if twin.metrics.rejected.get("duplicate", 0) else "",
