@@ -93,7 +93,8 @@ class UsdAsset:
     link_paths: Mapping[str, str] = field(default_factory=dict)
     """URDF link name → full prim path (merged links are nested under their body)."""
     textures: tuple[Path, ...] = ()
-    """The asset's copies of its materials' texture images (in ``textures/`` beside the geometry)."""
+    """The asset's copies of its materials' texture images (``<stem>_textures/`` beside the geometry
+    layer)."""
 
 
 # ------------------------------------------------------------------ Sdf helpers
