@@ -83,12 +83,14 @@ def test_stale_within_100ms_and_recovers(procs: Procs, bridge: TwinBridge) -> No
     p.kill()
     p.wait(5)
     killed = time.monotonic()
-    # the callback runs just after the status flips (and its log line): wait for the callback itself
-    assert wait_for(lambda: any(s for s, _ in events), 1.0) and bridge.status().stale
+    # the callback runs just after the status flips (and its log line): wait for the callback itself.
+    # (Not "status().stale" afterwards: on a loaded machine DDS once delivered a last queued sample of
+    # the killed publisher after the stale flip, 0.5 ms before the check, and the mirror recovered.)
+    assert wait_for(lambda: any(s for s, _ in events), 1.0)
     stale_at = next(t for s, t in events if s)
     # stale_after = 50 ms, checked at 200 Hz; 30 ms of scheduling slack on a loaded 2-core machine
     assert stale_at - killed < 0.100 + 0.030
-    assert bridge.status().stale_events == 1
+    assert bridge.status().stale_events >= 1
     _publish(procs, bridge, "--rate", "200", "--count", "50")
     # recovered (the burst's end makes it stale again; on a loaded machine a > 50 ms gap inside the
     # burst may add another stale/recover pair, so the counts are lower bounds)
