@@ -224,6 +224,20 @@ def test_obj_texture_coordinates_defined_after_their_faces(tmp_path: Path) -> No
     assert mesh.uvs is not None and mesh.uvs.tolist() == [[[0, 0], [1, 0], [0, 1]]]
 
 
+def test_obj_map_kd_with_options_or_spaces(tmp_path: Path) -> None:
+    spaced = png(tmp_path / "my skin.png")
+    png(tmp_path / "plain.png")
+    mtl = "newmtl a\nmap_Kd my skin.png\nnewmtl b\nmap_Kd -s 2 2 1 -clamp on plain.png\n"
+    write(tmp_path / "skin.mtl", mtl)
+    quad = "f 1/1/1 2/2/1 3/3/1 4/4/1"
+    obj = _OBJ.replace(f"usemtl skin\n{quad}", f"usemtl a\n{quad}\nusemtl b")
+    mesh = load_mesh(write(tmp_path / "skin.obj", obj))
+    assert [(m.texture, m.texture_file) for m in mesh.materials] == [
+        ("my skin.png", spaced),
+        ("plain.png", tmp_path / "plain.png"),
+    ]
+
+
 def test_obj_map_kd_relative_to_the_mtl(tmp_path: Path) -> None:
     image = png(tmp_path / "materials" / "skin.png")
     write(tmp_path / "materials" / "skin.mtl", "newmtl skin\nKd 1 1 1\nmap_Kd skin.png\n")

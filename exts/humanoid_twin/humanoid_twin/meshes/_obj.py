@@ -244,6 +244,7 @@ def _parse_mtl(text: str, file: Path) -> list[Material]:
             else:
                 alpha = clipped[0]
         elif key == "map_Kd" and len(parts) > 1:
-            texture = parts[-1]
+            rest = raw.split(None, 1)[1].strip()  # a file name may hold spaces; options start with '-'
+            texture = parts[-1] if rest.startswith("-") else rest
     close()
     return out
