@@ -77,6 +77,7 @@ def test_inspect_usd_validates(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     assert "USD validation: no errors" in r.stdout
     assert "left_knee" in r.stdout
+    assert "imported with ImportOptions(fix_base=False" in " ".join(r.stdout.split())  # what it runs with
 
 
 @pytest.mark.parametrize(

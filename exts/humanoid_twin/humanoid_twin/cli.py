@@ -258,6 +258,12 @@ def inspect(
         _print_tree(model)
         _print_joints(model)
         _print_summary(model, brief=False)
+        if file.suffix.lower() in USD_SUFFIXES:
+            from .usd import recorded_options
+
+            recorded = recorded_options(file)
+            if recorded is not None:  # what the twin and a re-export of this asset run with
+                console.print(f"imported with {escape(repr(recorded))}", highlight=False, soft_wrap=True)
         if validate and file.suffix.lower() in USD_SUFFIXES:
             from .usd import validate_stage
 
