@@ -4,6 +4,7 @@ with one of its layers missing it is an error, not a robot without meshes."""
 from __future__ import annotations
 
 import dataclasses
+import logging
 import shutil
 import subprocess
 import sys
@@ -108,3 +109,20 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "humanoid_twin", *args], capture_output=True, text=True, timeout=300
     )
+
+
+def test_a_flat_asset_in_a_folder_named_configuration_is_a_robot(tmp_path: Path) -> None:
+    """Only a layer whose asset is beside its folder is "one layer of a layered asset"."""
+    robot = read_urdf(ROOT / "urdf" / "humanoid.urdf")
+    flat = write_usd(robot, tmp_path / "configuration" / "x_base.usda", layered=False)
+    assert read_usd(flat.path).name == "humanoid"
+
+
+def test_recorded_options_of_the_wrong_type_are_not_used(
+    asset: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    layer = asset.parent / "configuration" / "humanoid_base.usda"
+    layer.write_text(layer.read_text().replace("fix_base=False", "fix_base='no'"))
+    with caplog.at_level(logging.WARNING, logger="humanoid_twin.usd"):
+        assert recorded_options(asset) is None
+    assert "recorded import options are not read" in caplog.text and "fix_base" in caplog.text

@@ -23,7 +23,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from . import __version__
-from .errors import TwinError, named_after
+from .errors import ConfigError, TwinError, named_after
 from .model import ImportOptions, JointType, RobotModel
 
 if TYPE_CHECKING:
@@ -464,6 +464,8 @@ def demo(
     from .demo import Demo
 
     with _errors():
+        if not (duration == 0 or (math.isfinite(duration) and duration > 0)):
+            _fail(f"--duration must be seconds > 0, or 0 to run until Ctrl-C; got {duration:g}", 2)
         d = Demo(out, domain_id=domain_id, walk=walk)
         stop = _stop_on_sigterm()  # before the emulator starts: a stop during start-up is honoured too
         try:
@@ -538,7 +540,7 @@ def replay(
         source = ReplaySource(recording, cfg.bridge)  # None: the default topics, as recorded
         model, options = load_robot(cfg.robot, source=cfg.source)
         reach = horizon if horizon is not None else source.config.sync.prediction_horizon
-        with named_after(cfg.source, "twin"):
+        with named_after(cfg.source, "twin", (ConfigError,)):
             twin = DigitalTwin(model, options=options, config=scored_twin_config(cfg.twin, reach))
         with console.status(f"replaying {recording}"):
             result = source.run(twin, speed=speed, horizon=horizon, keep_predictions=False)
@@ -632,14 +634,14 @@ def emulate(
             session = load_session_config(session_config)
             if session.robot.urdf:  # another robot: its zero pose in its limits, lowest collider on the floor
                 model, options = load_robot(session.robot, source=session.source)
-                with named_after(about):
+                with named_after(about, kinds=(ConfigError,)):  # [hidden.joints] of another robot
                     robot = EmulatedRobot(cfg, robot=model, options=options)
         if cfg.domain_id is None:
             ensure_local_ros()
         stop = _stop_on_sigterm(sigint=True)  # the first Ctrl-C ends the run with its summary
         until = f" for {duration:g} s" if duration is not None else ""
         try:
-            with named_after(about if robot is None else None):  # the robot is built inside
+            with named_after(about if robot is None else None, kinds=(ConfigError,)):  # robot built inside
                 result = run_emulator(
                     cfg,
                     duration=duration,
@@ -991,8 +993,6 @@ def _given(ctx: typer.Context, name: str) -> bool:
 @contextlib.contextmanager
 def _flags() -> Iterator[None]:
     """Name an :class:`ImportOptions` field in an error by its command-line flag (``--drive-type``)."""
-    from .errors import ConfigError
-
     try:
         yield
     except ConfigError as err:

@@ -30,13 +30,15 @@ class TwinError(Exception):
 
 
 @contextlib.contextmanager
-def named_after(source: str | None, table: str = "") -> Iterator[None]:
-    """Errors raised inside that do not say which config file (and ``[table]``) caused them get it in
-    front: ``twin.toml: [robot] nope.urdf: file not found``. ``source`` None leaves them as they are.
-    """
+def named_after(
+    source: str | None, table: str = "", kinds: tuple[type[TwinError], ...] = (TwinError,)
+) -> Iterator[None]:
+    """Errors of ``kinds`` raised inside that do not say which config file (and ``[table]``) caused
+    them get it in front: ``twin.toml: [robot] nope.urdf: file not found``. ``source`` None leaves
+    them as they are. Every error class here takes its message as its one positional argument."""
     try:
         yield
-    except TwinError as err:
+    except kinds as err:
         if source is None or str(err).startswith(source):
             raise
         where = f"{source}: [{table}] " if table else f"{source}: "

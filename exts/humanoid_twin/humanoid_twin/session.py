@@ -77,7 +77,8 @@ def load_session_config(path: str | Path | None) -> SessionConfig:
     if isinstance(robot_table, dict) and isinstance(robot_table.get("options"), dict):
         # keys [robot.options] leaves out keep the robot's default options, not ImportOptions()'s
         urdf = robot_table.get("urdf")
-        base = default_options(p.parent / urdf if isinstance(urdf, str) and urdf else None)
+        with named_after(str(p), "robot"):
+            base = default_options(p.parent / urdf if isinstance(urdf, str) and urdf else None)
         kept = {f.name: getattr(base, f.name) for f in dataclasses.fields(base)}
         robot_table = {**robot_table, "options": {**kept, **robot_table["options"]}}
     robot = build_dataclass(RobotConfig, robot_table, "robot", str(p))
@@ -87,7 +88,8 @@ def load_session_config(path: str | Path | None) -> SessionConfig:
         package_paths=tuple(str(p.parent / q) for q in robot.package_paths),
     )
     twin_table = dict(data.get("twin", {}))
-    effective = robot.options or (default_options(Path(robot.urdf)) if robot.urdf else None)
+    with named_after(str(p), "robot"):
+        effective = robot.options or (default_options(Path(robot.urdf)) if robot.urdf else None)
     fix_base = effective.fix_base if effective is not None else False
     if fix_base and "base" not in twin_table:
         twin_table["base"] = "fixed"  # [robot.options] fix_base = true: the twin's base is fixed too
@@ -168,7 +170,7 @@ def open_session(config: SessionConfig, *, record: str | Path | None = None) -> 
     clock = RosClock()
     bridge_config = config.bridge or BridgeConfig()
     scored = scored_twin_config(config.twin, bridge_config.sync.prediction_horizon)
-    with named_after(config.source, "twin"):
+    with named_after(config.source, "twin", (ConfigError,)):  # [twin] values (a mesh error is the robot's)
         twin = DigitalTwin(model, options=options, config=scored, clock=clock)
     bridge = TwinBridge(twin, bridge_config, clock=clock, record=record)
     return Session(model, options, twin, bridge, clock)

@@ -269,16 +269,17 @@ class ReplaySource:
             reasons = ", ".join(f"{k} {v}" for k, v in twin.metrics.rejected.items() if v)
             known = {j.name for j in twin.model.joints}
             unknown = [n for n in first_names if n not in known]
-            if unknown:
+            if unknown and not twin.config.ignore_unknown_joints:
                 raise RecordingError(
                     f"{self.path}: the twin rejected all {result.joint_states} joint states ({reasons}): "
                     f"they name joints robot {twin.model.name!r} has not ({first_few(unknown)}); give the "
                     "recorded robot in the session TOML's [robot], or set [twin] ignore_unknown_joints = "
                     "true to leave those joints out"
                 )
+            none = f": none of the joints they name is robot {twin.model.name!r}'s" if unknown else ""
             raise RecordingError(
                 f"{self.path}: the twin rejected all {result.joint_states} joint states it was given "
-                f"({reasons}); give the recorded robot in the session TOML's [robot]"
+                f"({reasons}){none}; give the recorded robot in the session TOML's [robot]"
             )
         elif rejected and result.accepted < _MOSTLY * result.joint_states:
             reasons = ", ".join(f"{k} {v}" for k, v in twin.metrics.rejected.items() if v)

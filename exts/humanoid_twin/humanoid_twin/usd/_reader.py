@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._text import first_few
+from .._toml import build_dataclass
 from ..errors import DescriptionError, ModelError, TwinError
 from ..meshes import TriangleMesh, local_texture
 from ..model import (
@@ -79,8 +80,11 @@ def _mesh_file(prim: Any) -> Path | None:
     if stored is None:
         return None
     if isinstance(stored, Sdf.AssetPath):
-        text = stored.resolvedPath or stored.path
-        return Path(text) if text else None
+        if stored.resolvedPath:
+            return Path(stored.resolvedPath)
+        stored = stored.path  # gone since: relative to the layer, as a string would be
+    if not stored:
+        return None
     path = Path(str(stored))
     stack = attr.GetPropertyStack()
     if not path.is_absolute() and stack and stack[0].layer.realPath:
@@ -396,7 +400,7 @@ class _Reader:
             if uri is None:
                 uri = f"{self.path.resolve()}<{prim.GetPath()}>"  # a mesh held in the USD
             data = self.mesh_data(prim)
-            if data.face_count == 0:
+            if data.face_count == 0 and prim.HasAttribute(T.MESH_URI):  # ours: its mesh layer is gone
                 raise self.error(
                     f"mesh {str(prim.GetPath())!r} has no triangles: a layer holding the asset's meshes "
                     "is missing or empty; restore it, or import the robot again",
@@ -890,9 +894,16 @@ def recorded_options(path: str | Path) -> ImportOptions | None:
             raise ValueError("not an ImportOptions(...) record")
         if call.func.id != "ImportOptions":
             raise ValueError("not an ImportOptions(...) record")
+        if call.args or any(kw.arg is None for kw in call.keywords):
+            raise ValueError("positional or ** arguments in the record")
         known = {f.name for f in dataclasses.fields(ImportOptions)}
-        values = {kw.arg: ast.literal_eval(kw.value) for kw in call.keywords if kw.arg in known}
-        return ImportOptions(**values)
+        values = {kw.arg: ast.literal_eval(kw.value) for kw in call.keywords if kw.arg is not None}
+        unknown = sorted(set(values) - known)
+        if unknown:  # written by another version: the rest still applies
+            _log.warning("%s: recorded import options %s are not known here; ignored", path, unknown)
+        kept = {k: v for k, v in values.items() if k in known}
+        options: ImportOptions = build_dataclass(ImportOptions, kept, "twin:importOptions", str(path))
+        return options
     except (SyntaxError, ValueError, TypeError, TwinError) as err:
         _log.warning("%s: its recorded import options are not read (%s); defaults apply", path, err)
         return None

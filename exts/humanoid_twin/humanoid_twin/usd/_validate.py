@@ -31,12 +31,14 @@ def open_stage(path: str | Path) -> Any:
     if not p.is_file():
         raise UsdError(f"{str(p)!r} is not a regular file; give a .usda, .usdc or .usd file")
     layer = _LAYER_OF_ASSET.fullmatch(p.name)
-    if layer is not None and p.parent.name == "configuration":
-        whole = p.parent.parent / f"{layer.group(1)}{p.suffix if layer.group(2) != 'meshes' else '.usda'}"
-        raise UsdError(
-            f"{str(p)!r} is one layer ({layer.group(2)}) of a layered asset, not a robot; open the asset "
-            f"{str(whole)!r}"
-        )
+    if layer is not None and p.parent.name == "configuration":  # and its asset beside the folder?
+        found = [p.parent.parent / f"{layer.group(1)}{ext}" for ext in (".usda", ".usd", ".usdc")]
+        whole = next((f for f in found if f.is_file()), None)
+        if whole is not None:
+            raise UsdError(
+                f"{str(p)!r} is one layer ({layer.group(2)}) of a layered asset, not a robot; open the "
+                f"asset {str(whole)!r}"
+            )
     with p.open("rb") as f:
         binary = f.read(8) == b"PXR-USDC"
     if binary and p.suffix.lower() == ".usda":
