@@ -725,7 +725,6 @@ def whatif(
                     robot=robot,
                     topics=topics,
                     options=options,
-                    feet=twin_config.feet,
                     twin_config=twin_config,
                 )
         console.print(f"[bold]{escape(result.question)}[/]")

@@ -48,9 +48,11 @@ class RobotConfig:
     package_paths: tuple[str, ...] = ()
     """Folders searched for ``package://`` URIs (relative to the config file)."""
     options: ImportOptions | None = None
-    """``[robot.options]``: import options (drive gains, armature…). None = the bundled humanoid's
-    standing options (:data:`~humanoid_twin.robots.humanoid.STANDING_OPTIONS`), for any robot, and
-    keys a ``[robot.options]`` table leaves out keep their values: with
+    """``[robot.options]``: import options (drive gains, armature…). Left out, a session file gives the
+    robot's :func:`default_options` (a USD of ours: those it was imported with; else the bundled
+    humanoid's standing options, :data:`~humanoid_twin.robots.humanoid.STANDING_OPTIONS`, for any
+    robot), and keys a ``[robot.options]`` table leaves out keep those values; None (built in code)
+    means the same: with
     ``ImportOptions()`` (armature 0, kd 100) a G1's light wrist and ankle links chattered in MuJoCo at
     rest (0.026 rad/s RMS joint speed, 2 cm of base drift in 3 s), which the twin's predictions, the
     what-ifs and the maintenance shadow all inherited."""
@@ -74,11 +76,13 @@ def load_session_config(path: str | Path | None) -> SessionConfig:
     p = Path(path)
     data = read_toml(p)
     robot_table = data.get("robot", {})
-    if isinstance(robot_table, dict) and isinstance(robot_table.get("options"), dict):
-        # keys [robot.options] leaves out keep the robot's default options, not ImportOptions()'s
+    base: ImportOptions | None = None  # the robot's default options (a USD's recorded ones: read once)
+    if isinstance(robot_table, dict):
         urdf = robot_table.get("urdf")
         with named_after(str(p), "robot"):
             base = default_options(p.parent / urdf if isinstance(urdf, str) and urdf else None)
+    if isinstance(robot_table, dict) and isinstance(robot_table.get("options"), dict) and base is not None:
+        # keys [robot.options] leaves out keep the robot's default options, not ImportOptions()'s
         kept = {f.name: getattr(base, f.name) for f in dataclasses.fields(base)}
         robot_table = {**robot_table, "options": {**kept, **robot_table["options"]}}
     robot = build_dataclass(RobotConfig, robot_table, "robot", str(p))
@@ -88,9 +92,9 @@ def load_session_config(path: str | Path | None) -> SessionConfig:
         package_paths=tuple(str(p.parent / q) for q in robot.package_paths),
     )
     twin_table = dict(data.get("twin", {}))
-    with named_after(str(p), "robot"):
-        effective = robot.options or (default_options(Path(robot.urdf)) if robot.urdf else None)
-    fix_base = effective.fix_base if effective is not None else False
+    if robot.options is None and robot.urdf and base is not None:  # load_robot need not read it again
+        robot = dataclasses.replace(robot, options=base)
+    fix_base = robot.options.fix_base if robot.options is not None else False
     if fix_base and "base" not in twin_table:
         twin_table["base"] = "fixed"  # [robot.options] fix_base = true: the twin's base is fixed too
     twin = build_dataclass(TwinConfig, twin_table, "twin", str(p))

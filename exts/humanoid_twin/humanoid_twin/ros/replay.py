@@ -265,8 +265,8 @@ class ReplaySource:
         if result.joint_states == 0 and not result.stopped:
             raise RecordingError(f"{self.path}: no joint states could be read on {self.joint_states_topic!r}")
         rejected = result.joint_states - result.accepted  # (a feed that is no twin accepts every one)
+        reasons = twin.metrics.rejected_reasons if rejected else ""
         if rejected and not result.accepted:  # e.g. the recording of another robot
-            reasons = ", ".join(f"{k} {v}" for k, v in twin.metrics.rejected.items() if v)
             known = {j.name for j in twin.model.joints}
             unknown = [n for n in first_names if n not in known]
             if unknown and not twin.config.ignore_unknown_joints:
@@ -282,7 +282,6 @@ class ReplaySource:
                 f"({reasons}){none}; give the recorded robot in the session TOML's [robot]"
             )
         elif rejected and result.accepted < _MOSTLY * result.joint_states:
-            reasons = ", ".join(f"{k} {v}" for k, v in twin.metrics.rejected.items() if v)
             _log.warning(
                 "%s: the twin rejected %d of %d joint states (%s)%s",
                 self.path,

@@ -186,11 +186,10 @@ def _replay_until(
             "pick a later time"
         )
     if result.accepted < 0.5 * result.joint_states:  # the fork would be the first state, not T's
-        reasons = ", ".join(f"{k} {v}" for k, v in fresh.metrics.rejected.items() if v)
         raise ConfigError(
             f"{source.recording}: cannot fork at {limit:g} s: the twin accepted only {result.accepted} of "
-            f"the {result.joint_states} joint states before it ({reasons}); a recording whose header "
-            "stamps are 0 or repeat cannot be forked from"
+            f"the {result.joint_states} joint states before it ({fresh.metrics.rejected_reasons}); a "
+            "recording whose header stamps are 0 or repeat cannot be forked from"
         )
     if not stop.is_set() and last[0] < limit:
         raise ConfigError(

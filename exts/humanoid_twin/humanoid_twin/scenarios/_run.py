@@ -159,8 +159,8 @@ def run_scenario(
         options: import options of the robot (drive gains, armature: a session's ``[robot.options]``)
             for stand and reach scenarios; None: the twin's when ``twin`` is given, else the bundled
             humanoid's standing options. A walk uses the gait's ``WALK_OPTIONS``.
-        feet: the robot's sole links (a session's ``[twin] feet``), measured when the file's ``[measures]``
-            names none; None: the twin's (``TwinConfig.feet``) when ``twin`` is given, else
+        feet: the robot's sole links, measured when the file's ``[measures]`` names none; None: the
+            twin's (``TwinConfig.feet``) when ``twin`` is given, else ``twin_config``'s, else
             ``left_foot``/``right_foot``.
         twin_config: the session's ``[twin]`` (e.g. ``ignore_unknown_joints``): the twin a recording
             is replayed into; None: the live twin's, else the defaults.
@@ -186,7 +186,8 @@ def run_scenario(
     else:
         cfg = load_scenario(path_or_config, robot)
     if cfg.measures.feet is None:  # the robot's soles
-        soles = feet or (twin.config.feet if twin is not None else FEET)
+        config = twin.config if twin is not None else twin_config
+        soles = feet or (config.feet if config is not None else FEET)
         cfg = dataclasses.replace(cfg, measures=dataclasses.replace(cfg.measures, feet=tuple(soles)))
         cfg.check_names(robot)
     src = parse_source(source, cfg)

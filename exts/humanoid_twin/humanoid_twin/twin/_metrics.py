@@ -138,6 +138,11 @@ class TwinMetrics:
     def rejected_total(self) -> int:
         return sum(self.rejected.values())
 
+    @property
+    def rejected_reasons(self) -> str:
+        """``'duplicate 7191, unknown_name 3'``: the reasons that rejected anything, for messages."""
+        return ", ".join(f"{k} {v}" for k, v in self.rejected.items() if v)
+
     def as_dict(self) -> dict[str, float]:
         """Flat ``key → value`` for ``/diagnostics`` and logs. Keys are dotted, units in the last part
         (``_s``, ``_hz``); per-joint prediction errors are ``prediction_error.rms.<h>s.<joint>``."""
