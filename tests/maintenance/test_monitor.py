@@ -105,6 +105,52 @@ def test_every_joint_of_the_routine_is_monitored(faulty_run: tuple[HealthMonitor
     ]
 
 
+def test_the_report_says_how_large_a_rise_each_joint_finds(
+    faulty_run: tuple[HealthMonitor, EmulatedRobot],
+) -> None:
+    """The monitor's own sensitivity figure: the knee's 20 % step is above it (and was found); a neck
+    joint's 20 % step (0.013 N·m, ≈ 3 σ of one window at 0.2 N·m effort noise) is below it."""
+    monitor, robot = faulty_run
+    report = monitor.report()
+    assert report.detection_time == monitor.config.detection.long_window == 8.0
+    truth = robot.truth().joints
+    knee, neck = report.joint(FAULTY), report.joint("neck_yaw")
+    assert knee.detectable_rise is not None and neck.detectable_rise is not None
+    assert knee.friction_baseline is not None and neck.friction_baseline is not None
+    assert knee.detectable_rise * knee.friction_baseline < 0.2 * truth[FAULTY].friction
+    assert neck.detectable_rise * neck.friction_baseline > 0.2 * truth["neck_yaw"].friction
+    # never below the rise an alarm needs anyway
+    d = monitor.config.detection
+    assert min(j.detectable_rise or 1.0 for j in report.joints) >= d.min_rise
+    assert monitor.values()["maintenance.neck_yaw.detectable_rise"] == pytest.approx(neck.detectable_rise)
+    assert "finds a rise ≥ (within 8 s)" in report.to_markdown()
+    line = report.sensitivity
+    assert line is not None and line.startswith("friction rises found within 8 s: from +")
+    assert "neck_yaw from +" in line and "left_knee" not in line  # the necks need > 2× the median
+    data = report.to_dict()
+    assert data["detection_time"] == 8.0 and data["joints"][0]["detectable_rise"] > 0
+    # without the Shewhart rule: CUSUM at z = k + 1 crosses h in h ticks after the window
+    walk = load_maintenance_config().for_walking().detection
+    assert walk.detection_time == walk.window + walk.cusum_h / walk.rate
+
+
+def test_an_alarm_names_the_chain_joints_that_share_its_rise() -> None:
+    """Both ankle pitches move together in the squat, so a step on one shows ≈ 80 % in the other and
+    both alarm; each schedule item names the other joint to inspect too."""
+    joint, other, seed, onset = "left_ankle_pitch", "right_ankle_pitch", 104, 30.0
+    friction = EmulatedRobot(typical_config(seed)).truth().joints[joint].friction
+    fault = {"kind": "friction_growth", "joint": joint, "start": onset, "magnitude": 0.2 * friction}
+    monitor = HealthMonitor()
+    run_exercise(EmulatedRobot(typical_config(seed, [fault])), monitor, onset + 10.0)
+    report = monitor.report()
+    assert report.schedule[0].joint == joint
+    assert report.joint(joint).shares_with == (other,)
+    assert f"{other} rose nearly as much" in report.schedule[0].reason
+    assert "inspect it too" in report.schedule[0].reason
+    # a joint outside the leg chain, or without an alarm, names none
+    assert report.joint("left_elbow").shares_with == ()
+
+
 class _Nobody:
     def on_command(self, cmd: object) -> None: ...
 

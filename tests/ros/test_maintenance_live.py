@@ -108,7 +108,7 @@ def test_live_maintenance_finds_a_friction_step_on_the_exercising_robot(
     time.sleep(1.0)  # the last messages in flight
     cli.send_signal(signal.SIGINT)  # Ctrl-C: the schedule is written
     try:
-        _, err = cli.communicate(timeout=60.0)
+        printed, err = cli.communicate(timeout=60.0)
     except subprocess.TimeoutExpired:
         masks = [x for x in Path(f"/proc/{cli.pid}/status").read_text().splitlines() if x.startswith("Sig")]
         cli.kill()
@@ -124,3 +124,6 @@ def test_live_maintenance_finds_a_friction_step_on_the_exercising_robot(
     assert {a["joint"] for a in alarms} == {JOINT}
     assert min(a["time"] for a in alarms) - ONSET < 10.0  # stamps are emulator time
     assert report["schedule"][0]["joint"] == JOINT
+    # what the monitor could find: the report says it, per joint and in one line on the console
+    assert report["detection_time"] == 8.0 and all(j["detectable_rise"] > 0 for j in report["joints"])
+    assert "friction rises found within 8 s: from +" in printed

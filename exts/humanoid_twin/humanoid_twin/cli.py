@@ -840,6 +840,8 @@ def maintenance(
         console.print(t)
         if not report.schedule and report.judged:
             console.print(report.nothing_due)
+        if report.sensitivity is not None:
+            console.print(escape(report.sensitivity))
         if report.alarms:
             console.print(
                 f"[red]{len(report.alarms)} alarm(s)[/] on {sorted({a.joint for a in report.alarms})}"

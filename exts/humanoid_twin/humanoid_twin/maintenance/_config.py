@@ -174,6 +174,15 @@ class DetectionConfig:
     """In the closed leg chain (double support) an alarm needs a rise of at least this fraction of
     the chain's largest rise; smaller rises are cross-talk of that joint's friction [-]."""
 
+    @property
+    def detection_time(self) -> float:
+        """[s] after a friction step's onset within which a step of a joint's ``detectable_rise``
+        alarms: the long window's length (it then holds the step) with the Shewhart rule; without that
+        rule, the window plus the ``cusum_h`` ticks CUSUM needs at z = ``cusum_k`` + 1."""
+        if self.z_limit > 0:
+            return max(self.window, self.long_window)
+        return self.window + self.cusum_h / self.rate
+
     def __post_init__(self) -> None:
         for name in (
             "window",

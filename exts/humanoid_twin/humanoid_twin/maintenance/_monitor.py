@@ -396,6 +396,9 @@ class HealthMonitor:
         self._alarmed = {k: np.zeros(n, dtype=bool) for k in ("cusum", "ewma", "shewhart")}
         self._z = np.zeros(n)
         """Latest drift statistic per joint: the larger z of the window and the long window [-]."""
+        self._detectable = np.full(n, np.nan)
+        """Smallest friction step the alarms find within ``detection_time`` now [N·m] (see
+        :meth:`_sensitivity`)."""
         self.alarms: list[Alarm] = []
         """Alarms so far, in order."""
         self._history: deque[tuple[float, FloatArray]] = deque()
@@ -677,6 +680,7 @@ class HealthMonitor:
         # noise); each needs its own rise
         shewhart = np.zeros_like(judged)
         z_top = z
+        sigma_found: FloatArray | None = None  # the noise a found step must exceed (long window's)
         if det.z_limit > 0:
             shewhart = (z > det.z_limit) & big
             if self._long_bins is not None and self._win.holds(self._long_bins):
@@ -685,8 +689,12 @@ class HealthMonitor:
                 ok &= elapsed - self._off_path_at >= det.long_window - 1e-9
                 sigma_l = np.maximum(np.sqrt(np.nan_to_num(sdl) ** 2 + sm2 + ref2), det.sigma_floor)
                 z_long = np.where(ok, (np.nan_to_num(fl) - self._mu) / sigma_l, 0.0)
+                sigma_found = np.where(ok, sigma_l, sigma)
                 shewhart |= (z_long > det.z_limit) & self._big(np.where(ok, fl, self._mu), ok, baseline)
                 z_top = np.maximum(z, z_long)
+        self._detectable = np.where(
+            judged, self._sensitivity(sigma, sigma_found, baseline), self._detectable
+        )
         stats = {
             "cusum": self._cusum.update(z, judged) & big,
             "ewma": self._ewma.update(z, judged) & big,
@@ -724,6 +732,34 @@ class HealthMonitor:
             window = self.config.prognosis.trend_window
             while self._history and self._history[0][0] < elapsed - window:
                 self._history.popleft()
+
+    def _sensitivity(
+        self, sigma: FloatArray, sigma_long: FloatArray | None, baseline: FloatArray
+    ) -> FloatArray:
+        """Smallest friction step [N·m] the alarms find within ``detection_time``, from the noise
+        the statistics see now: ``z_limit`` standard deviations of the long window's estimate (the
+        short one's without a long window), or ``cusum_k`` + 1 of the window's for CUSUM alone (it
+        then gains one per tick and crosses ``cusum_h`` in h ticks); at least ``min_rise`` of the
+        reference friction. A joint of the closed leg chain shows only part of its own step in its
+        estimate (docs/maintenance.md), so its figure is a lower bound."""
+        det = self.config.detection
+        if det.z_limit > 0:
+            step = det.z_limit * (sigma if sigma_long is None else sigma_long)
+        else:
+            step = (det.cusum_k + 1.0) * sigma
+        return np.asarray(np.maximum(step, det.min_rise * baseline))
+
+    def _shares_with(self, i: int) -> tuple[str, ...]:
+        """Other monitored joints of the closed leg chain whose estimate rose by at least ``isolation``
+        of joint ``i``'s rise (the alarm rule's cross-talk margin), largest rise first."""
+        if not self._loop[i] or self._mu0 is None:
+            return ()
+        up = np.nan_to_num(self._friction - self._mu)
+        if up[i] <= 0:
+            return ()
+        peers = self._loop & self._monitored & (up >= self.config.detection.isolation * up[i])
+        peers[i] = False
+        return tuple(self.joint_names[k] for k in sorted(np.flatnonzero(peers), key=lambda k: -up[k]))
 
     def _big(self, f: FloatArray, judged: NDArray[np.bool_], baseline: FloatArray) -> NDArray[np.bool_]:
         """Where the estimate ``f`` rose enough above the reference to alarm: ``min_rise`` of the
@@ -811,6 +847,7 @@ class HealthMonitor:
             }
             rise = self._rise()
             alarmed = self._any_alarm()
+            ref = self._reference_friction()
             for i, name in enumerate(self.joint_names):
                 p = f"maintenance.{name}"
                 out[f"{p}.temperature"] = float(self.thermal.temperature[i])
@@ -820,6 +857,8 @@ class HealthMonitor:
                 if rise is not None and self._monitored[i]:
                     out[f"{p}.friction_rise"] = float(rise[i])
                     out[f"{p}.drift_z"] = float(self._z[i])
+                    if math.isfinite(self._detectable[i]):
+                        out[f"{p}.detectable_rise"] = float(self._detectable[i] / ref[i])
             return out
 
     def _reference_friction(self) -> FloatArray:
@@ -958,6 +997,10 @@ class HealthMonitor:
                         note=self._notes[i] or unjudged,
                         rul_life=rul_life,
                         rul_planned=rul_planned,
+                        shares_with=self._shares_with(i) if alarmed[i] else (),
+                        detectable_rise=float(self._detectable[i] / ref[i])
+                        if mon and math.isfinite(self._detectable[i])
+                        else None,
                     )
                 )
             schedule = build_schedule(joints, self.alarms, self.config, created)
@@ -973,6 +1016,7 @@ class HealthMonitor:
                 off_path=self.off_path,
                 commands=self.commands,
                 judged=self._mu0 is not None,
+                detection_time=self.config.detection.detection_time,
             )
 
 
@@ -992,6 +1036,13 @@ def build_schedule(
             due = prog.alarm_due_hours
             if j.rul_friction is not None:
                 due = min(due, j.rul_friction.low)
+            shared = ""
+            if j.shares_with:
+                one = len(j.shares_with) == 1
+                shared = (
+                    f"; {', '.join(j.shares_with)} rose nearly as much: in the closed leg chain one "
+                    f"joint's extra friction shows in the others, so inspect {'it' if one else 'them'} too"
+                )
             items.append(
                 (
                     0,
@@ -1000,7 +1051,7 @@ def build_schedule(
                     j.joint,
                     "inspect the joint: friction, lubrication, gear wear",
                     f"friction +{(j.friction_rise or 0.0):.0%} over its baseline "
-                    f"({a.statistic} alarm at {a.elapsed:.1f} s)",
+                    f"({a.statistic} alarm at {a.elapsed:.1f} s){shared}",
                     "alarm",
                 )
             )

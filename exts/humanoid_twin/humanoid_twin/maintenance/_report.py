@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import statistics
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -171,6 +172,16 @@ class JointHealth:
     """The same at the planned duty, when one was given."""
     note: str = ""
     """Why friction drift is not judged for this joint (e.g. too little motion), or empty."""
+    shares_with: tuple[str, ...] = ()
+    """Other joints of the closed leg chain whose friction estimate rose by at least ``isolation`` of
+    this joint's rise: in double support one joint's extra friction shows in them too (both hip rolls
+    carry it alike), so a fault of either looks like this; inspect them as well. Set for alarmed
+    joints."""
+    detectable_rise: float | None = None
+    """Smallest friction rise [-] (of the reference friction) the alarms find within the report's
+    ``detection_time``, from the noise of this joint's estimate now (None: not monitored). Smaller rises
+    are found later, if at all. In the closed leg chain a joint's estimate carries only part of its own
+    step, so there the true figure is larger."""
 
 
 @dataclass(frozen=True)
@@ -211,6 +222,8 @@ class MaintenanceReport:
     """Joint commands (or servo targets) received; without any the shadow cannot follow the robot."""
     judged: bool = True
     """False when the stream ended before the warm-up and baseline were complete: nothing was judged."""
+    detection_time: float | None = None
+    """[s] after its onset within which a friction step of a joint's ``detectable_rise`` alarms."""
 
     @property
     def off_path_fraction(self) -> float:
@@ -231,6 +244,24 @@ class MaintenanceReport:
         """The sentence for an empty schedule, saying when friction was not judged."""
         unjudged = "" if self.judged and self.monitored else " (friction was not judged: see the warning)"
         return f"Nothing is due within the planning horizon{unjudged}."
+
+    @property
+    def sensitivity(self) -> str | None:
+        """One line on the friction rises the alarms find within ``detection_time``: the median of the
+        monitored joints' ``detectable_rise``, and the joints that need more than twice it (None:
+        nothing monitored)."""
+        found = {j.joint: j.detectable_rise for j in self.joints if j.detectable_rise is not None}
+        if not found or self.detection_time is None:
+            return None
+        median = statistics.median(found.values())
+        weak = sorted(((v, k) for k, v in found.items() if v > 2.0 * median), reverse=True)
+        line = (
+            f"friction rises found within {self.detection_time:.0f} s: from +{median:.0%} (median of "
+            f"{len(found)} joints)"
+        )
+        if weak:
+            line += "; " + ", ".join(f"{k} from +{v:.0%}" for v, k in weak)
+        return line
 
     def joint(self, name: str) -> JointHealth:
         for j in self.joints:
@@ -284,13 +315,15 @@ class MaintenanceReport:
                 )
         else:
             out.append("None.")
+        found = f"(within {self.detection_time:.0f} s)" if self.detection_time is not None else ""
         out += [
             "",
             "## Joints",
             "",
             "| joint | rev | cycles | τ rms / peak [N·m] | T_av [N·m] | T wind now / peak [°C] | "
-            "L10h bearing / HD [h] | life used | friction [N·m] (rise) | RUL [h] (band) |",
-            "|---|---|---|---|---|---|---|---|---|---|",
+            f"L10h bearing / HD [h] | life used | friction [N·m] (rise) | finds a rise ≥ {found} | "
+            "RUL [h] (band) |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for j in self.joints:
             if j.friction is None:
@@ -300,12 +333,13 @@ class MaintenanceReport:
             else:
                 fr = f"{j.friction:.3f} ({(j.friction_rise or 0.0):+.0%})"
             rul = j.rul_friction if j.rul_friction is not None else j.rul_life
+            found_rise = "–" if j.detectable_rise is None else f"+{j.detectable_rise:.0%}"
             out.append(
                 f"| {j.joint}{' ⚠' if j.alarm else ''} | {j.revolutions:.1f} | {j.cycles:.0f} | "
                 f"{j.torque_rms:.1f} / {j.torque_peak:.1f} | {j.torque_cubic_mean:.1f} | "
                 f"{j.temperature:.1f} / {j.temperature_peak:.1f} | {_num(j.bearing_l10h)} / "
-                f"{_num(j.harmonic_drive_l10h)} | {j.life_used:.2e} | {fr} | {_num(rul.median)} "
-                f"({_num(rul.low)}–{_num(rul.high)}) |"
+                f"{_num(j.harmonic_drive_l10h)} | {j.life_used:.2e} | {fr} | {found_rise} | "
+                f"{_num(rul.median)} ({_num(rul.low)}–{_num(rul.high)}) |"
             )
         return "\n".join(out) + "\n"
 
