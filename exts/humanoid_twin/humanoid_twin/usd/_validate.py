@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,8 @@ from ..errors import UsdError
 from ._pxr import stage_modules
 
 __all__ = ["open_stage", "validate_stage"]
+
+_log = logging.getLogger(__name__)
 
 
 _TF_MESSAGE = re.compile(r"Error in '[^']*' at line \d+ in file [^:]* : '(.*?)'")
@@ -44,7 +47,7 @@ def open_stage(path: str | Path) -> Any:
     if binary and p.suffix.lower() == ".usda":
         raise UsdError(f"{str(p)!r} is a binary (crate) USD file named .usda; rename it .usdc or .usd")
     try:
-        stage = Usd.Stage.Open(str(p), Usd.Stage.LoadAll)
+        stage, said_while_opening = _open_quietly(Usd, p)
     except Exception as err:  # pxr raises Tf.ErrorException: "Error in '<function>' at … : '<message>'"
         said = _TF_MESSAGE.findall(str(err))
         first = said[0] if said else str(err).strip()
@@ -62,7 +65,25 @@ def open_stage(path: str | Path) -> Any:
             "missing or broken layer (a layered asset needs its configuration/ folder), or import the "
             "robot again"
         )
+    for text in said_while_opening:  # composed anyway: worth a look, not a failure
+        _log.warning("%s: %s", p, text)
     return stage
+
+
+def _open_quietly(Usd: Any, path: Path) -> tuple[Any, list[str]]:
+    """``Usd.Stage.Open`` with Tf's warnings trapped instead of printed (they would precede, in raw
+    C++ form, the one-line error :func:`open_stage` gives for the same fault): the stage and the
+    warnings' texts. OpenUSD builds without ``Tf.DiagnosticTrap`` (older Kit) print them as before."""
+    from pxr import Tf
+
+    trap_type = getattr(Tf, "DiagnosticTrap", None)
+    if trap_type is None:  # pragma: no cover - usd-core 26 has it
+        return Usd.Stage.Open(str(path), Usd.Stage.LoadAll), []
+    with trap_type() as trap:
+        stage = Usd.Stage.Open(str(path), Usd.Stage.LoadAll)
+        said = [str(w.commentary) for w in trap.GetWarnings()]
+        trap.ClearWarnings()
+    return stage, said
 
 
 def validate_stage(stage_or_path: Any, *, include_warnings: bool = False) -> list[str]:
