@@ -692,9 +692,7 @@ class HealthMonitor:
                 sigma_found = np.where(ok, sigma_l, sigma)
                 shewhart |= (z_long > det.z_limit) & self._big(np.where(ok, fl, self._mu), ok, baseline)
                 z_top = np.maximum(z, z_long)
-        self._detectable = np.where(
-            judged, self._sensitivity(sigma, sigma_found, baseline), self._detectable
-        )
+        self._detectable = np.where(judged, self._sensitivity(sigma, sigma_found, baseline), self._detectable)
         stats = {
             "cusum": self._cusum.update(z, judged) & big,
             "ewma": self._ewma.update(z, judged) & big,
