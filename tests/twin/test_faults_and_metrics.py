@@ -120,6 +120,21 @@ def test_dropped_inferred_from_stamps():
     assert m.dropped == 4 and m.outages == 1
 
 
+def test_bursty_stamps_infer_no_drops():
+    """Stamps taken when batches were logged (ten messages 10 µs apart, then a 20 ms pause): the
+    median interval is not the stream's period, and no message was lost."""
+    twin = make_twin(stale_after=0.1)
+    t, sent = 1.0, 0
+    for _ in range(40):
+        for _ in range(10):
+            t += 1e-5
+            twin.update(js(twin, t))
+            sent += 1
+        t += 0.02
+    m = twin.metrics
+    assert m.received == sent and m.dropped == 0
+
+
 def test_latency_and_rate():
     clock = [10.0]
     twin = DigitalTwin(

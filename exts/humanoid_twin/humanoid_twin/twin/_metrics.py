@@ -8,8 +8,9 @@ Definitions:
   stamp); out-of-order, duplicate-stamp and clock-jump rejections are counted apart.
 - **dropped** is inferred (``JointState`` has no sequence number): the period of each joint set is
   the median of its last 50 stamp intervals; an interval longer than 1.5 periods but not longer than
-  ``stale_after`` counts ``round(interval / period) − 1`` dropped messages. Longer silences are
-  **outages** (the publisher vanished), counted once each, not as drops.
+  ``stale_after`` counts ``round(interval / period) − 1`` dropped messages (none while the stamps
+  come in bursts, median under half the mean interval). Longer silences are **outages** (the
+  publisher vanished), counted once each, not as drops.
 - **latency**: stamp → applied (twin clock at apply − header stamp; includes transport and clock
   offset) and receive → applied (local monotonic; the twin's own processing), p50/p99/max over the
   last ``window`` seconds.

@@ -62,7 +62,10 @@ class UpdateResult:
 
 
 class _Period:
-    """Median of the last 50 stamp intervals of one joint set (recomputed every 10 samples)."""
+    """Median of the last 50 stamp intervals of one joint set (recomputed every 10 samples); 0 while
+    unknown, and while the stamps come in bursts (median under half the mean interval: stamps taken
+    when a batch was logged or forwarded, not when each sample was measured) — then a gap says
+    nothing about lost messages, and none are inferred from it."""
 
     __slots__ = ("_gaps", "_since", "period")
 
@@ -75,7 +78,8 @@ class _Period:
         self._gaps.append(gap)
         self._since += 1
         if len(self._gaps) >= 10 and (self._since >= 10 or self.period == 0.0):
-            self.period = float(np.median(self._gaps))
+            median = float(np.median(self._gaps))
+            self.period = median if median >= 0.5 * float(np.mean(self._gaps)) else 0.0
             self._since = 0
 
 
