@@ -97,6 +97,34 @@ def test_truncated_recording_warns_once_with_a_reason(
     assert len(warnings) == 1 and "()" not in warnings[0]
 
 
+def test_a_recording_cut_anywhere_is_read_to_the_cut_or_refused_in_one_line(tmp_path: Path) -> None:
+    """Cut in a record's header or in the last bytes (the footer), mcap's parser raises struct.error;
+    that is a cut too, not an internal error. A few bytes alone are not an MCAP file."""
+    f = tmp_path / "full.mcap"
+    with McapRecorder(f) as rec:
+        rec.add_topic("/joint_states", "sensor_msgs/msg/JointState")
+        for i in range(300):
+            rec.write_message(
+                "/joint_states", joint_state_to_msg(JointState(i * 0.01, ("a",), np.zeros(1))), i
+            )
+            if i % 100 == 99:
+                rec.flush()
+    data = f.read_bytes()
+    cut = tmp_path / "cut.mcap"
+    read = []
+    for end in [*range(len(data) - 60, len(data)), *range(8, len(data), 97)]:
+        cut.write_bytes(data[:end])
+        try:
+            read.append(len(list(iter_raw_messages(cut))))
+        except RecordingError as err:  # cut before its first channel: nothing to read
+            assert "not a readable MCAP file" in str(err)
+    assert read and max(read) == 300 and min(read) < 300
+    for end in range(1, 8):
+        cut.write_bytes(data[:end])
+        with pytest.raises(RecordingError, match=r"cut.mcap: not a readable MCAP file"):
+            list(iter_raw_messages(cut))
+
+
 def test_kill_9_loses_at_most_about_a_second(procs: Procs, tmp_path: Path) -> None:
     out = tmp_path / "killed.mcap"
     rec = procs.start("ros_recorder.py", str(out), "--flush-period", "1.0")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import struct
 import sys
 import threading
 import time
@@ -397,8 +398,8 @@ def iter_raw_messages(path: str | Path, topics: Sequence[str] | None = None) -> 
                         record.publish_time,
                         schema.data.decode("utf-8") if schema else "",
                     )
-        except (McapError, ValueError, EOFError) as err:  # ValueError, EOFError: a record cut in the middle
-            if isinstance(err, McapError) and count == 0 and not channels:
+        except (McapError, ValueError, EOFError, struct.error) as err:  # the last three: a record cut short
+            if isinstance(err, McapError | struct.error) and count == 0 and not channels:
                 magic = isinstance(err, InvalidMagic)
                 what = "it does not start with MCAP's magic bytes" if magic else _why(err)
                 if p.stat().st_size == 0:

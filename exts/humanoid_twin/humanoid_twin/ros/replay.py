@@ -68,7 +68,9 @@ def iter_recording(path: str | Path) -> Iterator[RawMessage]:
     except (ReaderError, OSError) as err:
         files = sorted(p.glob("*.mcap"))  # a killed `ros2 bag record -s mcap`: its file reads to the cut
         hint = f"; give its .mcap file itself ({files[0]}): it is read up to any cut" if files else ""
-        raise RecordingError(f"{p}: not a readable rosbag2 folder ({err}){hint}") from err
+        said = " ".join(str(err).split())  # a YAML parser's message spans lines
+        said = said if len(said) <= 200 else said[:197] + "..."
+        raise RecordingError(f"{p}: not a readable rosbag2 folder ({said}){hint}") from err
 
 
 def _same_topic(a: str, b: str) -> bool:
