@@ -244,6 +244,12 @@ def test_maintenance_needs_one_source(tmp_path: Path) -> None:
     r = cli("maintenance", str(tmp_path / "none.mcap"), "--out", str(tmp_path / "m"))
     assert r.returncode == 1 and "none.mcap" in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "m").exists()
+    # an --out that cannot be written is refused before the analysis, and leaves no folder behind
+    (tmp_path / "afile").write_text("x")
+    r = cli("maintenance", str(tmp_path / "none.mcap"), "--out", str(tmp_path / "afile" / "sub"))
+    assert r.returncode == 2 and "cannot write there" in r.stderr and "none.mcap" not in r.stderr
+    r = cli("maintenance", str(tmp_path / "none.mcap"), "--out", str(tmp_path / "new" / "deep"))
+    assert r.returncode == 1 and not (tmp_path / "new").exists()
 
 
 def test_version_alone() -> None:

@@ -145,8 +145,12 @@ def test_an_alarm_names_the_chain_joints_that_share_its_rise() -> None:
     report = monitor.report()
     assert report.schedule[0].joint == joint
     assert report.joint(joint).shares_with == (other,)
-    assert f"{other} rose nearly as much" in report.schedule[0].reason
+    assert f"{other} (+" in report.schedule[0].reason and "rose too" in report.schedule[0].reason
     assert "inspect it too" in report.schedule[0].reason
+    # both ways: the other alarmed joint names the first, whichever rose more
+    second = report.joint(other)
+    if second.alarm:
+        assert second.shares_with == (joint,)
     # a joint outside the leg chain, or without an alarm, names none
     assert report.joint("left_elbow").shares_with == ()
 
@@ -197,6 +201,11 @@ def test_a_robot_that_stands_still_is_not_said_to_be_fine() -> None:
 
 
 def test_stream_warning_gives_every_reason_that_applies() -> None:
+    few = stream_warning(100, 10, 0, monitored=4, joints=27)
+    assert few is not None and few.startswith("only 4 of 27 joints moved enough")
+    assert stream_warning(100, 10, 0, monitored=14, joints=27) is None
+    late = stream_warning(100, 10, 0, judged=False, needed=130.0)
+    assert late is not None and late.endswith("than the 130 s of motion they need")
     assert stream_warning(100, 10, 0) is None
     assert stream_warning(100, 10, 0, monitored=3) is None
     both = stream_warning(100, 10, 60, judged=False)

@@ -459,6 +459,14 @@ def demo(
     walk: Annotated[
         bool, typer.Option("--walk", help="The emulated robot walks (instead of standing and waving).")
     ] = False,
+    exercise: Annotated[
+        bool,
+        typer.Option(
+            "--exercise",
+            help="The emulated robot runs the maintenance diagnostic routine (a recording for "
+            "`humanoid-twin maintenance`: every joint moves, servo targets recorded).",
+        ),
+    ] = False,
 ) -> None:
     """Emulated humanoid + live twin + recording, with a live status table. No hardware, no GPU."""
     from .demo import Demo
@@ -466,7 +474,9 @@ def demo(
     with _errors():
         if not (duration == 0 or (math.isfinite(duration) and duration > 0)):
             _fail(f"--duration must be seconds > 0, or 0 to run until Ctrl-C; got {duration:g}", 2)
-        d = Demo(out, domain_id=domain_id, walk=walk)
+        if walk and exercise:
+            _fail("--walk and --exercise exclude each other; pick one", 2)
+        d = Demo(out, domain_id=domain_id, walk=walk, exercise=exercise)
         stop = _stop_on_sigterm()  # before the emulator starts: a stop during start-up is honoured too
         try:
             with console.status("starting the emulator and the twin (ROS 2 discovery takes a few seconds)"):
@@ -817,6 +827,7 @@ def maintenance(
             _fail("--duration and --predictions apply to --live only; a recording is analysed whole", 2)
         if out.exists() and not out.is_dir():  # before minutes of analysis, not after
             _fail(f"--out {str(out)!r} is a file; give a folder for the schedule and report", 2)
+        _writable_folder(out, "--out")
         if recording is not None:
             robot, options, topics, twin_config = _recorded_session(session_config)
             mcfg: MaintenanceConfig | Path | None = config
@@ -835,7 +846,7 @@ def maintenance(
         for col in ("rank", "joint", "action", "due in \\[h]", "severity", "why"):
             t.add_column(col, justify="right" if col in ("rank", "due in \\[h]") else "left")
         for item in report.schedule:
-            due = "now" if item.due_in_hours <= 0 else f"{item.due_in_hours:.0f}"
+            due = "now" if item.due_in_hours <= 0 else f"{item.due_in_hours:.3g}"
             t.add_row(str(item.rank), item.joint, item.action, due, item.severity, escape(item.reason))
         console.print(t)
         if not report.schedule and report.judged:
@@ -959,6 +970,28 @@ def _live(table: Table) -> Iterator[Live]:
     finally:
         if not console.is_terminal:
             console.line()
+
+
+def _writable_folder(folder: Path, option: str) -> None:
+    """Check that a file can be written in ``folder`` before a long run whose result would otherwise be
+    lost at the end (one-line error naming ``option`` if not). Folders made for the check are removed
+    again: a run that fails later leaves nothing behind."""
+    from ._files import temp_beside
+
+    made: list[Path] = []
+    try:
+        for f in reversed((folder, *folder.parents)):
+            if not f.exists():
+                f.mkdir()
+                made.append(f)
+        temp_beside(folder / "probe").unlink()
+    except OSError as err:
+        why = err.strerror or str(err)
+        _fail(f"{option} {str(folder)!r}: cannot write there ({why}); give a writable folder", 2)
+    finally:
+        for f in reversed(made):
+            with contextlib.suppress(OSError):
+                f.rmdir()
 
 
 def _stop_on_sigterm(*, sigint: bool = False) -> threading.Event:

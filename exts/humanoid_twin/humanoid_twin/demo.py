@@ -48,15 +48,18 @@ DEMO_LATENCY = {"mean": 0.002, "jitter": 0.0005, "drop": 0.0}
 """[s], [s], [-]: network latency of the demo robot's joint states (docs/emulator.md, [latency])."""
 
 
-def emulator_config(*, walk: bool = False) -> str:
+def emulator_config(*, walk: bool = False, exercise: bool = False) -> str:
     """The demo emulator's config (TOML): a robot a little off the nominal model the twin builds —
     the hidden offsets and sensor noise of ``emulator_typical.toml`` — with :data:`DEMO_LATENCY`, seeded
-    with :data:`DEMO_SEED`; with ``walk`` it walks its lap and publishes its base and servo targets."""
+    with :data:`DEMO_SEED`; with ``walk`` it walks its lap and publishes its base and servo targets,
+    with ``exercise`` it runs the maintenance diagnostic routine and publishes its servo targets."""
     from .emulator.config import TYPICAL_CONFIG_PATH
 
     head = [f"seed = {DEMO_SEED}"]
     if walk:
         head += ['motion = "walk"', "publish_base = true", "publish_targets = true"]
+    elif exercise:
+        head += ['motion = "exercise"', "publish_targets = true"]
     latency = "\n".join(f"{k} = {v!r}" for k, v in DEMO_LATENCY.items())
     typical = TYPICAL_CONFIG_PATH.read_text(encoding="utf-8")
     return "\n".join(head) + "\n\n" + typical.rstrip() + "\n\n[latency]\n" + latency + "\n"
@@ -81,10 +84,15 @@ class Demo:
         domain_id: int | None = None,
         command_rate: float = 50.0,
         walk: bool = False,
+        exercise: bool = False,
     ) -> None:
+        if walk and exercise:
+            raise ValueError("walk and exercise exclude each other")
         self.out_dir = Path(out_dir)
         self.walk = walk
         """The emulated robot walks on its own (no waving commands are sent)."""
+        self.exercise = exercise
+        """The emulated robot runs the maintenance diagnostic routine on its own (no waving commands)."""
         self.domain_id = domain_id
         self.command_period = 1.0 / command_rate
         self.recording = self.out_dir / "demo.mcap"
@@ -110,11 +118,13 @@ class Demo:
         env = dict(os.environ)
         self._log = self.emulator_log.open("wb")
         emu = self.out_dir / "emulator.toml"
-        emu.write_text(emulator_config(walk=self.walk), encoding="utf-8")
+        emu.write_text(emulator_config(walk=self.walk, exercise=self.exercise), encoding="utf-8")
         args = ["--config", str(emu), "--truth", str(self.truth)]
         topics = TopicsConfig()
         if self.walk:  # a robot walking on its own reports its base and the targets it applies
             topics = TopicsConfig(base_odometry="base_pose", servo_targets="joint_targets")
+        elif self.exercise:  # ... and the targets of its routine (what the maintenance monitor needs)
+            topics = TopicsConfig(servo_targets="joint_targets")
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "humanoid_twin.emulator", *args],
             stdin=subprocess.DEVNULL,
@@ -155,7 +165,7 @@ class Demo:
         """Send the next command when it is due (call at least at the command rate)."""
         assert self.session is not None
         now = time.monotonic()
-        if not self.walk and now >= self._next_cmd:
+        if not (self.walk or self.exercise) and now >= self._next_cmd:
             bridge = self.session.bridge
             bridge.send_command(wave_command(now - self._t0, bridge.now()))
             self._next_cmd += self.command_period

@@ -63,6 +63,7 @@ from ._life import (
     weibull_life_quantile,
 )
 from ._report import (
+    NO_COMMANDS,
     Alarm,
     JointHealth,
     MaintenanceError,
@@ -748,14 +749,18 @@ class HealthMonitor:
         return np.asarray(np.maximum(step, det.min_rise * baseline))
 
     def _shares_with(self, i: int) -> tuple[str, ...]:
-        """Other monitored joints of the closed leg chain whose estimate rose by at least ``isolation``
-        of joint ``i``'s rise (the alarm rule's cross-talk margin), largest rise first."""
+        """Other monitored joints of the closed leg chain that alarmed too, or whose estimate rose by at
+        least ``isolation`` of joint ``i``'s rise (the alarm rule's cross-talk margin), largest rise
+        first."""
         if not self._loop[i] or self._mu0 is None:
             return ()
         up = np.nan_to_num(self._friction - self._mu)
-        if up[i] <= 0:
-            return ()
-        peers = self._loop & self._monitored & (up >= self.config.detection.isolation * up[i])
+        peers = (
+            self._loop
+            & self._monitored
+            & ((up >= self.config.detection.isolation * up[i]) | self._any_alarm())
+        )
+        peers &= up > 0
         peers[i] = False
         return tuple(self.joint_names[k] for k in sorted(np.flatnonzero(peers), key=lambda k: -up[k]))
 
@@ -799,8 +804,10 @@ class HealthMonitor:
         why = f"; {warning}" if warning is not None else ""
         for i in np.flatnonzero(~self._monitored):
             self._notes[i] = (
-                f"not monitored: moved at least {det.min_motion:g} s each way in {frac[i]:.0%} of the "
-                f"baseline windows (needs {det.min_samples:.0%}){why}"
+                f"not monitored: {NO_COMMANDS}"
+                if warning == NO_COMMANDS  # how much it moved says nothing then
+                else f"not monitored: moved at least {det.min_motion:g} s each way in {frac[i]:.0%} of "
+                f"the baseline windows (needs {det.min_samples:.0%}){why}"
             )
         # a joint whose estimate the model error moves by a sizeable part of its friction cannot tell
         # a friction rise of that size from the model error (walking: hip pitch, knees)
@@ -948,8 +955,15 @@ class HealthMonitor:
             rise = self._rise()
             joints = []
             unjudged = ""  # every joint's note when the baseline never finished
+            det = self.config.detection
             if self._mu0 is None:
-                why = stream_warning(self.samples, self.commands, self.off_path, judged=False)
+                why = stream_warning(
+                    self.samples,
+                    self.commands,
+                    self.off_path,
+                    judged=False,
+                    needed=det.warmup + det.window + det.baseline,
+                )
                 unjudged = f"not judged: {why}"
             alarmed = self._any_alarm()
             for i, name in enumerate(self.joint_names):
@@ -1015,6 +1029,7 @@ class HealthMonitor:
                 commands=self.commands,
                 judged=self._mu0 is not None,
                 detection_time=self.config.detection.detection_time,
+                needed=det.warmup + det.window + det.baseline,
             )
 
 
@@ -1037,9 +1052,11 @@ def build_schedule(
             shared = ""
             if j.shares_with:
                 one = len(j.shares_with) == 1
+                rises = {x.joint: x.friction_rise or 0.0 for x in joints}
+                peers = ", ".join(f"{x} (+{rises[x]:.0%})" for x in j.shares_with)
                 shared = (
-                    f"; {', '.join(j.shares_with)} rose nearly as much: in the closed leg chain one "
-                    f"joint's extra friction shows in the others, so inspect {'it' if one else 'them'} too"
+                    f"; {peers} rose too: in the closed leg chain one joint's extra friction shows in the "
+                    f"others, so inspect {'it' if one else 'them'} too"
                 )
             items.append(
                 (

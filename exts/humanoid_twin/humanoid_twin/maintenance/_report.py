@@ -47,7 +47,8 @@ NO_SAMPLES = (
 
 NOT_JUDGED = (
     "the stream ended before the warm-up and the healthy baseline were complete, so no joint's friction "
-    "was judged: analyse a longer recording (or monitor longer) than [detection] warmup + baseline"
+    "was judged: analyse a longer recording (or monitor longer) than [detection] warmup + window + "
+    "baseline"
 )
 
 
@@ -59,22 +60,41 @@ NONE_MONITORED = (
 
 
 def stream_warning(
-    samples: int, commands: int, off_path: int, judged: bool = True, monitored: int | None = None
+    samples: int,
+    commands: int,
+    off_path: int,
+    judged: bool = True,
+    monitored: int | None = None,
+    *,
+    joints: int | None = None,
+    needed: float | None = None,
 ) -> str | None:
     """One line when no joint state arrived, or when they came without any command; else the
-    reasons that apply, joined: the stream ended before the baseline was complete (not ``judged``),
-    no joint could be ``monitored`` (their count, when known), more than ``OFF_PATH_WARN`` of the
-    samples could not be used for friction (see :attr:`MaintenanceReport.off_path`). None when none
-    applies."""
+    reasons that apply, joined: the stream ended before the baseline was complete (not ``judged``;
+    ``needed``: the seconds of motion warm-up and baseline take), no joint could be ``monitored``
+    (their count, when known) or fewer than half of the ``joints``, more than ``OFF_PATH_WARN`` of
+    the samples could not be used for friction (see :attr:`MaintenanceReport.off_path`). None when
+    none applies."""
     if not samples:
         return NO_SAMPLES
     if not commands:
         return NO_COMMANDS
     reasons = []
     if not judged:
-        reasons.append(NOT_JUDGED)
+        reasons.append(
+            NOT_JUDGED
+            if needed is None
+            else NOT_JUDGED.split(" than [")[0] + f" than the {needed:g} s of motion they need"
+        )
     elif monitored == 0:
         reasons.append(NONE_MONITORED)
+    elif monitored is not None and joints is not None and monitored < joints / 2:
+        reasons.append(
+            f"only {monitored} of {joints} joints moved enough during the healthy baseline to be "
+            "monitored; the others' friction was not judged (each joint's note says how much it moved): "
+            "analyse a motion that moves them, e.g. the exercise routine (`humanoid-twin emulate "
+            "--exercise`)"
+        )
     fraction = off_path / samples
     if fraction > OFF_PATH_WARN:
         reasons.append(
@@ -173,10 +193,10 @@ class JointHealth:
     note: str = ""
     """Why friction drift is not judged for this joint (e.g. too little motion), or empty."""
     shares_with: tuple[str, ...] = ()
-    """Other joints of the closed leg chain whose friction estimate rose by at least ``isolation`` of
-    this joint's rise: in double support one joint's extra friction shows in them too (both hip rolls
-    carry it alike), so a fault of either looks like this; inspect them as well. Set for alarmed
-    joints."""
+    """For an alarmed joint of the closed leg chain: the other chain joints whose friction rose too
+    (they alarmed as well, or rose by at least ``isolation`` of this joint's rise). In double support
+    one joint's extra friction shows in the others (both hip rolls carry it alike), so inspect them
+    as well."""
     detectable_rise: float | None = None
     """Smallest friction rise [-] (of the reference friction) the alarms find within the report's
     ``detection_time``, from the noise of this joint's estimate now (None: not monitored). Smaller rises
@@ -224,6 +244,8 @@ class MaintenanceReport:
     """False when the stream ended before the warm-up and baseline were complete: nothing was judged."""
     detection_time: float | None = None
     """[s] after its onset within which a friction step of a joint's ``detectable_rise`` alarms."""
+    needed: float | None = None
+    """[s] of motion the warm-up and the healthy baseline take before anything is judged."""
 
     @property
     def off_path_fraction(self) -> float:
@@ -232,7 +254,15 @@ class MaintenanceReport:
     @property
     def warning(self) -> str | None:
         """See :func:`stream_warning`."""
-        return stream_warning(self.samples, self.commands, self.off_path, self.judged, self.monitored)
+        return stream_warning(
+            self.samples,
+            self.commands,
+            self.off_path,
+            self.judged,
+            self.monitored,
+            joints=len(self.joints),
+            needed=self.needed,
+        )
 
     @property
     def monitored(self) -> int:
@@ -256,11 +286,11 @@ class MaintenanceReport:
         median = statistics.median(found.values())
         weak = sorted(((v, k) for k, v in found.items() if v > 2.0 * median), reverse=True)
         line = (
-            f"friction rises found within {self.detection_time:.0f} s: from +{median:.0%} (median of "
+            f"friction rises found within {self.detection_time:.0f} s: +{median:.0%} and more (median of "
             f"{len(found)} joints)"
         )
         if weak:
-            line += "; " + ", ".join(f"{k} from +{v:.0%}" for v, k in weak)
+            line += "; " + ", ".join(f"{k} +{v:.0%}" for v, k in weak)
         return line
 
     def joint(self, name: str) -> JointHealth:
@@ -328,7 +358,9 @@ class MaintenanceReport:
         for j in self.joints:
             if j.friction is None:
                 fr = "–"
-                if j.note.startswith("not monitored"):
+                if j.note.startswith(f"not monitored: {NO_COMMANDS}"):
+                    fr = "– (no commands)"
+                elif j.note.startswith("not monitored"):
                     fr = "– (model error)" if "model error" in j.note else "– (not excited)"
             else:
                 fr = f"{j.friction:.3f} ({(j.friction_rise or 0.0):+.0%})"
@@ -386,6 +418,9 @@ def write_schedule(report: MaintenanceReport, out_dir: str | Path) -> tuple[Path
         SCHEDULE_FILE: json.dumps(report.to_dict(), indent=2, allow_nan=False) + "\n",
         REPORT_FILE: report.to_markdown(),
     }
+    for name in payload:  # before anything is written: a later failure would leave one file new
+        if (out / name).is_dir():
+            raise MaintenanceError(f"{out / name}: a folder is in the way of the {name}; move it")
     tmps: list[Path] = []
     try:
         out.mkdir(parents=True, exist_ok=True)
