@@ -125,8 +125,8 @@ def test_the_report_says_how_large_a_rise_each_joint_finds(
     assert monitor.values()["maintenance.neck_yaw.detectable_rise"] == pytest.approx(neck.detectable_rise)
     assert "finds a rise ≥ (within 8 s)" in report.to_markdown()
     line = report.sensitivity
-    assert line is not None and line.startswith("friction rises found within 8 s: from +")
-    assert "neck_yaw from +" in line and "left_knee" not in line  # the necks need > 2× the median
+    assert line is not None and line.startswith("friction rises found within 8 s: +")
+    assert "neck_yaw +" in line and "left_knee" not in line  # the necks need > 2× the median
     data = report.to_dict()
     assert data["detection_time"] == 8.0 and data["joints"][0]["detectable_rise"] > 0
     # without the Shewhart rule: CUSUM at z = k + 1 crosses h in h ticks after the window

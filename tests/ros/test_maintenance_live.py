@@ -126,4 +126,4 @@ def test_live_maintenance_finds_a_friction_step_on_the_exercising_robot(
     assert report["schedule"][0]["joint"] == JOINT
     # what the monitor could find: the report says it, per joint and in one line on the console
     assert report["detection_time"] == 8.0 and all(j["detectable_rise"] > 0 for j in report["joints"])
-    assert "friction rises found within 8 s: from +" in printed
+    assert "friction rises found within 8 s: +" in printed
