@@ -287,6 +287,26 @@ def test_hard_push_falls_and_baseline_stands(tmp_path: Path, robot) -> None:  # 
     assert r.rows()[1]["fell"].startswith("yes at")
 
 
+def test_latency_delays_the_fork_s_targets_not_zeros(tmp_path: Path, robot) -> None:  # type: ignore[no-untyped-def]
+    """A delayed actuator has been acting on the fork's targets: standing still with 0.3 s of latency
+    is standing still (its history buffer started at zero targets and drove the joints to 0)."""
+    text = STAND.format(duration=1.0) + '[[variants]]\nname = "late"\nlatency = 0.3\n'
+    base, late = run_scenario(_write(tmp_path, text), robot=robot).all
+    assert late.limit_hits == 0 and not late.fell
+    assert late.peak_torque_ratio == pytest.approx(base.peak_torque_ratio, abs=0.02)
+    assert late.energy == pytest.approx(base.energy, rel=0.1, abs=0.5)
+
+
+def test_ground_friction_is_the_floor_s(tmp_path: Path, robot) -> None:  # type: ignore[no-untyped-def]
+    """`friction = { ground = μ }` sets the floor's friction whatever the robot's colliders have
+    (MuJoCo takes the larger of two equal-priority frictions: 0.05 changed nothing before)."""
+    push = 'pushes = [{ link = "torso", force = [0.0, 120.0, 0.0], time = 0.2, duration = 0.3 }]\n'
+    text = STAND.format(duration=1.0) + f'[[variants]]\nname = "push"\n{push}'
+    text += f'[[variants]]\nname = "push on ice"\n{push}friction = {{ ground = 0.05 }}\n'
+    _, dry, ice = run_scenario(_write(tmp_path, text), robot=robot).all
+    assert ice.slip > dry.slip + 0.01
+
+
 def test_batch_equals_variants_one_by_one(tmp_path: Path, robot) -> None:  # type: ignore[no-untyped-def]
     cfg = load_scenario(_write(tmp_path, PUSHES.replace("latency = 0.02\n", "")))
     batch = run_scenario(cfg, robot=robot, nthread=2)
@@ -381,6 +401,18 @@ def test_shelf_reachable_and_unreachable(tmp_path: Path, robot) -> None:  # type
     assert html.count("data:image/png;base64,") == len(r.plots) == 3
     assert "too far" in html and "reachable" in html
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.skipif(not HAS_MINK, reason="mink (the [scenarios] extra) is not installed")
+def test_a_low_target_bent_over_is_no_fall(tmp_path: Path, robot) -> None:  # type: ignore[no-untyped-def]
+    """The fall test measures the tilt from the start: a posture that bends the pelvis more than
+    `fall_tilt` to reach low is where the robot starts, not a fall at 0 s."""
+    text = (
+        '[scenario]\nname = "low"\nkind = "reach"\n[reach]\nhand = "right_hand"\ntarget = [0.35, -0.2, 0.3]\n'
+    )
+    r = run_scenario(_write(tmp_path, text), robot=robot)
+    assert r.baseline.reach is not None and r.baseline.reach.reachable, r.baseline.reach
+    assert not r.baseline.fell
 
 
 # ---------------------------------------------------------------- walking

@@ -316,7 +316,8 @@ class MeasuresConfig:
     None: the robot's sole links (a session's ``[twin] feet``, see :func:`run_scenario`), else
     ``left_foot``/``right_foot``."""
     fall_tilt: float = 45.0
-    """The robot has fallen when its root tilts more than this [deg] …"""
+    """The robot has fallen when its root tilts more than this [deg] from its starting orientation
+    (a reach posture may start bent over) …"""
     fall_height: float = 0.5
     """… or when its root sinks below this fraction of its starting height above the feet."""
     limit_margin: float = 0.01

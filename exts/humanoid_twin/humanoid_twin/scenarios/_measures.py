@@ -166,6 +166,7 @@ def measure(
     fell_at: int | None = None
     cos_tilt = math.cos(math.radians(cfg.fall_tilt))
     h0 = None
+    axis0 = np.array([0.0, 0.0, 1.0])
     root = vm.root_body
     for s, step in enumerate(idx):
         mj.mj_setState(m, d, states[step], spec)
@@ -203,7 +204,10 @@ def measure(
         if h0 is None:
             h0 = height[s]
         ratio[s] = float(np.nanmax(tr[step - 1])) if step > 0 and np.isfinite(effort).any() else 0.0
-        upright = float(d.xmat[root][8])
+        axis = np.asarray(d.xmat[root])[[2, 5, 8]]  # the root's z axis in the world
+        if s == 0:
+            axis0 = axis.copy()
+        upright = float(axis @ axis0)  # tilt from the start: a reach posture may be bent on purpose
         if fell_at is None and (upright < cos_tilt or height[s] < cfg.fall_height * h0 or other):
             fell_at = s
     end = k if fell_at is None else fell_at

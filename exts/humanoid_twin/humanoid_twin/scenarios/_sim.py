@@ -187,7 +187,7 @@ def build_variant(
     """
     mj = import_mujoco()
     spec = build_spec(robot, options, floor=True, timestep=timestep)
-    from ..physics.mujoco.terrain import add_terrain
+    from ..physics.mujoco.terrain import TERRAIN_PRIORITY, add_terrain
 
     t = _terrain(terrain, changes.patches, plan)
     if not t.empty:
@@ -207,8 +207,9 @@ def build_variant(
     for link, mu in changes.friction:
         if link == "ground":
             for g in spec.worldbody.geoms:
-                if g.name != SHELF_NAME:
-                    g.friction = [mu, *list(g.friction)[1:]]
+                if g.name != SHELF_NAME:  # the floor too: its value wins over the robot's colliders',
+                    g.friction = [mu, *list(g.friction)[1:]]  # as the terrain's (MuJoCo otherwise
+                    g.priority = max(int(g.priority), TERRAIN_PRIORITY)  # takes the larger of the two)
             continue
         for bid in welded_bodies(m0, _frame(nm, m0, link)[0]):
             for g in spec.body(body_name[bid]).geoms:
@@ -309,6 +310,10 @@ def initial_state(vm: VariantModel, state: RobotState) -> FloatArray:
     has = vm.act >= 0
     d.ctrl[vm.act[has]] = np.asarray(targets)[has]
     d.time = 0.0
+    for aid in range(m.nu):  # a delayed actuator has acted on these targets already, not on zeros
+        nsample = int(m.actuator_history[aid, 0])
+        if nsample > 0:
+            mj.mj_initCtrlHistory(m, d, aid, None, np.full((nsample, 1), d.ctrl[aid]))
     mj.mj_forward(m, d)
     spec = int(mj.mjtState.mjSTATE_FULLPHYSICS)
     out = np.empty(int(mj.mj_stateSize(m, spec)))
