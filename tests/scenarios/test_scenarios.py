@@ -211,6 +211,10 @@ def test_fork_from_states_the_twin_rejects_and_from_a_session_s_topic(tmp_path: 
     topics = BridgeConfig().with_overrides(topics={"joint_states": "/robot/joint_states"})
     result = run_scenario(scenario, source=f"{moved}@0.1", topics=topics)
     assert result.source == f"{moved}@0.1"
+    # only the twin's own predictions recorded: no robot state to fork from, and not "use those"
+    predicted = record(tmp_path / "predicted.mcap", "/twin/predicted_joint_states", tuple(JOINT_NAMES))
+    with pytest.raises(ConfigError, match=r"no robot joint states in the recording \(topics: "):
+        run_scenario(scenario, source=f"{predicted}@0.1")
     zeroed = record(tmp_path / "zeroed.mcap", "/joint_states", tuple(JOINT_NAMES), stamped=False)
     with pytest.raises(ConfigError, match=r"cannot fork at 0.1 s: the twin accepted only 1 of the 11"):
         run_scenario(scenario, source=f"{zeroed}@0.1")  # it would fork from the first state
@@ -285,6 +289,30 @@ def test_hard_push_falls_and_baseline_stands(tmp_path: Path, robot) -> None:  # 
     assert weak.peak_torque_ratio <= 0.7 + 1e-9  # the weakened motors saturate at 70 % of the limit
     assert base.changes == {} and "latency" in weak.changes
     assert r.rows()[1]["fell"].startswith("yes at")
+
+
+def test_limits_checked_against_the_rollout_s_real_length(tmp_path: Path, robot) -> None:  # type: ignore[no-untyped-def]
+    """Without [scenario] duration a stand lasts 3 s: a push at 5 s is refused, not silently dropped;
+    a walk whose steps would take over 600 s is refused before it is planned."""
+    late = '[scenario]\nname = "s"\nkind = "stand"\n[[variants]]\nname = "late"\n'
+    late += 'pushes = [{ link = "torso", force = [100.0, 0.0, 0.0], time = 5.0 }]\n'
+    with pytest.raises(ConfigError, match=r"a push at 5 s comes after the rollout ends \(3 s\)"):
+        run_scenario(_write(tmp_path, late), robot=robot)
+    slow = '[scenario]\nname = "w"\nkind = "walk"\n[walk]\nsingle_support = 100.0\n'
+    with pytest.raises(ConfigError, match=r"this walk would take about \d+ s .*at most 600 s"):
+        run_scenario(_write(tmp_path, slow, "w.toml"), robot=robot)
+
+
+def test_the_table_shows_the_scenario_s_columns_and_why_it_fell(tmp_path: Path, robot) -> None:  # type: ignore[no-untyped-def]
+    text = STAND.format(duration=1.5) + '[measures]\nreport = ["fall"]\n'
+    text += '[[variants]]\nname = "hard push"\n'
+    text += 'pushes = [{ link = "torso", force = [700.0, 0.0, 0.0], time = 0.3, duration = 0.2 }]\n'
+    r = run_scenario(_write(tmp_path, text), robot=robot)
+    assert list(r.rows()[0]) == ["variant", "fell", "distance [m]"]
+    push = r.variants[0]
+    assert push.fell and push.fall_reason is not None
+    assert push.fall_reason in r.rows()[1]["fell"] and push.fall_reason in r.answer()
+    assert r.baseline.fall_reason is None
 
 
 def test_latency_delays_the_fork_s_targets_not_zeros(tmp_path: Path, robot) -> None:  # type: ignore[no-untyped-def]

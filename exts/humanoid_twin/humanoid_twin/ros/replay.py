@@ -170,7 +170,18 @@ class ReplaySource:
             if not self.topics:
                 raise RecordingError(f"{self.path}: the recording holds no messages at all")
             found = ", ".join(sorted(self.topics))
-            states = sorted(k for k, v in self.topics.items() if v.endswith("JointState"))
+            twin_said = {self.config.topics.predictions, self.config.topics.joint_command}
+            states = sorted(  # measured states: not what the twin itself published or commanded
+                k
+                for k, v in self.topics.items()
+                if v.endswith("JointState") and not any(_same_topic(k, x) for x in twin_said)
+            )
+            if not states:
+                raise RecordingError(
+                    f"{self.path}: no robot joint states in the recording (topics: {found}); record the "
+                    f"robot's sensor_msgs/JointState topic too ({name!r} unless [topics] joint_states "
+                    "names another)"
+                )
             states = [k for k in states if k.endswith(name.lstrip("/"))] or states  # /robot1/joint_states
             which = f"[topics] joint_states = {states[0]!r}" if len(states) == 1 else "[topics] joint_states"
             raise RecordingError(

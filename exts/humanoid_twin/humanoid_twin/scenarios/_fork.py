@@ -18,7 +18,7 @@ from ..model import ImportOptions, RobotModel
 from ..model.kinematics import FEET
 from ..twin import BaseState, RobotState, TwinConfig
 from ..twin._types import frozen_array
-from ._config import Changes, ScenarioConfig, TerrainConfig, WalkConfig
+from ._config import MAX_DURATION, Changes, ScenarioConfig, TerrainConfig, WalkConfig
 
 if TYPE_CHECKING:
     from ..ros.config import BridgeConfig
@@ -221,10 +221,21 @@ def walk_plan(robot: RobotModel, cfg: WalkConfig, terrain: TerrainConfig, change
     """The :class:`~humanoid_twin.control.walk.WalkPlan` of a walking variant (stairs: walk, then climb)."""
     from ..control.walk import Route, plan_walk
 
+    params = walk_params(cfg, changes.speed_scale)
+    steps = math.ceil(cfg.distance / params.step_length) + 2  # + the first and the closing step
+    if terrain.stairs is not None:
+        steps += 2 * terrain.stairs.count + 2
+    takes = steps * params.single_support * (1.0 + params.double_support_ratio) + cfg.settle
+    if takes > MAX_DURATION:  # before planning it: the planner's time grows with it
+        raise ConfigError(
+            f"[walk] this walk would take about {takes:.0f} s ({steps} steps of "
+            f"{params.single_support:g} s); give at most {MAX_DURATION:g} s per rollout (a shorter "
+            "distance or shorter steps)"
+        )
     route = Route()
     if cfg.distance > 0:
         route = route.walk(cfg.distance)
     if terrain.stairs is not None:
         s = terrain.stairs
         route = route.stairs(s.count, s.rise, s.tread)
-    return plan_walk(robot, walk_params(cfg, changes.speed_scale), route)
+    return plan_walk(robot, params, route)

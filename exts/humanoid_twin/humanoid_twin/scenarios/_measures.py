@@ -102,6 +102,8 @@ class Measured:
     energy: float
     distance: float
     series: Series
+    fall_reason: str | None = None
+    """Which fall test fired: the root's tilt, its height, or which body touched the ground."""
 
 
 def _frozen(a: object) -> FloatArray:
@@ -164,6 +166,7 @@ def measure(
     foot_pos = np.zeros((k, len(cfg.soles), 3))
     foot_on = np.zeros((k, len(cfg.soles)), dtype=bool)
     fell_at: int | None = None
+    fall_reason: str | None = None
     cos_tilt = math.cos(math.radians(cfg.fall_tilt))
     h0 = None
     axis0 = np.array([0.0, 0.0, 1.0])
@@ -176,6 +179,7 @@ def measure(
             foot_pos[s, i] = d.site_xpos[fid] if kind == "site" else d.xpos[fid]
         pts = []
         other = False
+        touched = ""
         touching: dict[int, float] = {}  # foot collider → height of its highest contact [m]
         ncon = d.ncon
         if ncon:
@@ -191,6 +195,7 @@ def measure(
                     touching[g_robot] = max(touching.get(g_robot, -math.inf), float(pos[c, 2]))
                 else:
                     other = True
+                    touched = touched or m.body(int(geom_body[g_robot])).name
         for g, top in touching.items():  # MuJoCo keeps a few of a collider's contacts: add its points as low
             spans = collider_points(m, d, g)
             pts.extend(spans[spans[:, 2] <= top + SOLE_BAND, :2])
@@ -210,6 +215,13 @@ def measure(
         upright = float(axis @ axis0)  # tilt from the start: a reach posture may be bent on purpose
         if fell_at is None and (upright < cos_tilt or height[s] < cfg.fall_height * h0 or other):
             fell_at = s
+            if upright < cos_tilt:
+                tilt = math.degrees(math.acos(max(-1.0, min(1.0, upright))))
+                fall_reason = f"root tilted {tilt:.0f}° (fall_tilt {cfg.fall_tilt:g}°)"
+            elif height[s] < cfg.fall_height * h0:
+                fall_reason = f"root sank to {height[s] / h0:.0%} of its height above the feet"
+            else:
+                fall_reason = f"{touched} touched the ground" + (" at the start" if step == 0 else "")
     end = k if fell_at is None else fell_at
     # ---- per-step measures up to the fall (after it, a robot whose only colliders are its feet would
     # sink through the floor, and nothing it does then says anything about the question asked)
@@ -243,6 +255,7 @@ def measure(
     return Measured(
         fell=fell_at is not None,
         fall_time=None if fell_at is None else float(idx[fell_at] * dt),
+        fall_reason=fall_reason,
         min_support_margin=float(valid.min()) if valid.size else math.nan,
         torque_ratio=torque_ratio,
         velocity_ratio=velocity_ratio,

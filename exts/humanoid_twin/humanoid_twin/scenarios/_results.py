@@ -81,6 +81,9 @@ class VariantResult:
     velocity_ratio: Mapping[str, float] = field(repr=False)
     series: Series = field(repr=False)
     reach: ReachResult | None = None
+    fall_reason: str | None = None
+    """Which fall test fired (None: did not fall): the root's tilt, its height, or the body that
+    touched the ground."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,8 @@ class ScenarioResult:
     plots: tuple[Path, ...]
     wall_time: float
     """[s]"""
+    measures: tuple[str, ...] | None = None
+    """The scenario's ``[measures] report``: the columns :meth:`rows` shows by default (None: all)."""
 
     @property
     def all(self) -> tuple[VariantResult, ...]:
@@ -108,8 +113,9 @@ class ScenarioResult:
         return (self.baseline, *self.variants)
 
     def rows(self, measures: tuple[str, ...] | None = None) -> list[dict[str, str]]:
-        """The comparison table (see :func:`comparison_rows`)."""
-        return comparison_rows(self, measures)
+        """The comparison table (see :func:`comparison_rows`), of ``measures`` (default
+        :attr:`measures`, the scenario's ``[measures] report``)."""
+        return comparison_rows(self, measures if measures is not None else self.measures)
 
     def answer(self) -> str:
         """A one-line answer to the question."""
@@ -122,7 +128,12 @@ class ScenarioResult:
                 if r.reachable:
                     parts.append(f"{v.name}: yes, {r.spare_reach * 100:.1f} cm to spare")
                 else:
-                    parts.append(f"{v.name}: no, {r.distance_left * 100:.1f} cm short ({r.reason})")
+                    where = (
+                        ""
+                        if "from the target" in r.reason
+                        else (f" (the hand ends {r.distance_left * 100:.1f} cm from the target)")
+                    )
+                    parts.append(f"{v.name}: no, {r.reason}{where}")
             return "; ".join(parts)
         fell = [v.name for v in self.all if v.fell]
         if not fell:
@@ -130,7 +141,11 @@ class ScenarioResult:
                 f"{v.name}: margin {_cm(v.min_support_margin)}, peak torque {v.peak_torque_ratio:.0%}"
                 for v in self.all
             )
-        return "fell: " + ", ".join(f"{v.name} at {v.fall_time:.2f} s" for v in self.all if v.fell)
+        return "fell: " + ", ".join(
+            f"{v.name} at {v.fall_time:.2f} s" + (f" ({v.fall_reason})" if v.fall_reason else "")
+            for v in self.all
+            if v.fell
+        )
 
 
 def _cm(v: float) -> str:
@@ -175,6 +190,8 @@ def comparison_rows(result: ScenarioResult, measures: tuple[str, ...] | None = N
             row["CoM margin [cm]"] = _cm(r.com_margin).replace(" cm", "")
         if "fall" in chosen:
             row["fell"] = f"yes at {v.fall_time:.2f} s" if v.fell else "no"
+            if v.fell and v.fall_reason:
+                row["fell"] += f" ({v.fall_reason})"
         if "support_margin" in chosen:
             row["min support margin [cm]"] = (
                 f"{v.min_support_margin * 100:.1f}" if math.isfinite(v.min_support_margin) else "—"

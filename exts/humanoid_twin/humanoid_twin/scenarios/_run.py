@@ -89,6 +89,7 @@ def _variant_result(
         changes=v.changes.describe(),
         fell=meas.fell,
         fall_time=meas.fall_time,
+        fall_reason=meas.fall_reason,
         min_support_margin=meas.min_support_margin,
         peak_torque_ratio=tr,
         peak_torque_joint=tj,
@@ -265,6 +266,13 @@ def run_scenario(
             n = _steps(cfg.info.duration or STAND_DURATION, dt, len(variants), vm)
             hold = start.targets if start.targets is not None else start.q
             tg = np.tile(np.asarray(hold), (n, 1))
+        ends = tg.shape[0] * dt  # the rollout's length, also when [scenario] duration is not given
+        late = [p.time for p in v.changes.pushes if p.time >= ends]
+        if late:
+            raise ConfigError(
+                f"{cfg.file}: variant {v.name!r}: a push at {late[0]:g} s comes after the rollout ends "
+                f"({ends:g} s); push earlier or give a longer [scenario] duration"
+            )
         starts.append(start)
         targets.append(tg)
     n_steps = max(t.shape[0] for t in targets)
@@ -292,6 +300,7 @@ def run_scenario(
         report=None,
         plots=(),
         wall_time=time.monotonic() - t0,
+        measures=cfg.measures.report,
     )
     if out is not None:
         from ._report import write_report
