@@ -312,7 +312,17 @@ def test_the_table_shows_the_scenario_s_columns_and_why_it_fell(tmp_path: Path, 
     push = r.variants[0]
     assert push.fell and push.fall_reason is not None
     assert push.fall_reason in r.rows()[1]["fell"] and push.fall_reason in r.answer()
-    assert r.baseline.fall_reason is None
+    assert r.baseline.fall_reason is None and r.warning is None
+
+
+def test_a_baseline_that_falls_is_said_to(tmp_path: Path, robot) -> None:  # type: ignore[no-untyped-def]
+    """Terrain under the robot's feet: the baseline falls at once, and the result says why and that
+    nothing is answered by comparing with it."""
+    text = STAND.format(duration=0.5) + "[terrain.stairs]\ncount = 2\nstart = 0.0\n"
+    r = run_scenario(_write(tmp_path, text), robot=robot, out_dir=tmp_path / "out")
+    assert r.baseline.fell and r.warning is not None
+    assert r.warning.startswith("the baseline itself fell at 0.00 s (") and "touched the ground" in r.warning
+    assert "Warning:" in (tmp_path / "out" / "report.html").read_text()
 
 
 def test_latency_delays_the_fork_s_targets_not_zeros(tmp_path: Path, robot) -> None:  # type: ignore[no-untyped-def]

@@ -747,6 +747,8 @@ def whatif(
                 t.add_row(*(escape(v) for v in row.values()))
             console.print(t)
         console.print(f"[bold]answer:[/] {escape(result.answer())}", highlight=False)
+        if result.warning is not None:
+            console.print(f"[yellow]warning:[/] {escape(result.warning)}", highlight=False)
         if result.report is not None:
             console.print(f"[green]wrote[/] {result.report}")
 

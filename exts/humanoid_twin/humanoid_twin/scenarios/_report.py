@@ -172,8 +172,9 @@ def _html(result: ScenarioResult, cfg: ScenarioConfig, plots: list[Path]) -> str
         "img{max-width:100%}figure{margin:1em 0}</style></head><body>"
         f"<h1>{e(result.name)}</h1><p><i>{e(result.question)}</i></p>"
         f"<p><b>Answer:</b> {e(result.answer())}</p>"
-        f"<p>Forked from <code>{e(result.source)}</code>; {len(result.variants)} variant(s) and the baseline "
-        f"simulated {result.baseline.duration:.2f} s each in one batch.</p>"
+        + (f"<p><b>Warning:</b> {e(result.warning)}</p>" if result.warning else "")
+        + f"<p>Forked from <code>{e(result.source)}</code>; {len(result.variants)} variant(s) and the "
+        f"baseline simulated {result.baseline.duration:.2f} s each in one batch.</p>"
         f"<h2>Comparison with the baseline</h2><table><tr>{head}</tr>{body}</table>"
         f"<h2>Variants</h2><ul>{changes or '<li>none</li>'}</ul>{postures}"
         f"<h2>Plots</h2>{imgs}</body></html>"
@@ -202,6 +203,7 @@ def write_report(result: ScenarioResult, cfg: ScenarioConfig, out: Path) -> Scen
             "kind": result.kind,
             "source": result.source,
             "answer": result.answer(),
+            "warning": result.warning,
             "variants": [_variant_json(v) for v in result.all],
         }
         (tmp / RESULT_NAME).write_text(json.dumps(doc, indent=2, allow_nan=False), encoding="utf-8")

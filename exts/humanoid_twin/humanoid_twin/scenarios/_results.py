@@ -117,6 +117,25 @@ class ScenarioResult:
         :attr:`measures`, the scenario's ``[measures] report``)."""
         return comparison_rows(self, measures if measures is not None else self.measures)
 
+    @property
+    def warning(self) -> str | None:
+        """One line when the baseline itself fell: every variant is then compared with a fall, and the
+        question is not answered by this setup (None otherwise)."""
+        b = self.baseline
+        if not b.fell:
+            return None
+        why = f" ({b.fall_reason})" if b.fall_reason else ""
+        hint = "check the fork state and the terrain"
+        if self.kind == "walk":
+            hint += (
+                "; the gait walks open loop on flat ground: it drifts a few cm per metre, so with stairs "
+                "keep [walk] distance to about 0.3 m, and it does not walk slopes"
+            )
+        return (
+            f"the baseline itself fell at {b.fall_time:.2f} s{why}, so the variants are compared with a "
+            f"fall: {hint}"
+        )
+
     def answer(self) -> str:
         """A one-line answer to the question."""
         if self.kind == "reach":
