@@ -131,7 +131,7 @@ def test_the_report_says_how_large_a_rise_each_joint_finds(
     assert data["detection_time"] == 8.0 and data["joints"][0]["detectable_rise"] > 0
     # without the Shewhart rule: CUSUM at z = k + 1 crosses h in h ticks after the window
     walk = load_maintenance_config().for_walking().detection
-    assert walk.detection_time == walk.window + walk.cusum_h / walk.rate
+    assert walk.detection_time == walk.window + (walk.cusum_h + 1) / walk.rate  # g must exceed h = 15
 
 
 def test_an_alarm_names_the_chain_joints_that_share_its_rise() -> None:

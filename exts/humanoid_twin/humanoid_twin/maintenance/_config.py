@@ -14,6 +14,7 @@ A pattern or name that matches no actuated joint of the robot is a one-line :cla
 from __future__ import annotations
 
 import fnmatch
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -178,10 +179,11 @@ class DetectionConfig:
     def detection_time(self) -> float:
         """[s] after a friction step's onset within which a step of a joint's ``detectable_rise``
         alarms: the long window's length (it then holds the step) with the Shewhart rule; without that
-        rule, the window plus the ``cusum_h`` ticks CUSUM needs at z = ``cusum_k`` + 1."""
+        rule, the window plus the ticks CUSUM needs at z = ``cusum_k`` + 1 (it gains one per tick and
+        alarms above ``cusum_h``: ⌊h⌋ + 1 ticks)."""
         if self.z_limit > 0:
             return max(self.window, self.long_window)
-        return self.window + self.cusum_h / self.rate
+        return self.window + (math.floor(self.cusum_h) + 1) / self.rate
 
     def __post_init__(self) -> None:
         for name in (

@@ -738,7 +738,7 @@ class HealthMonitor:
         """Smallest friction step [N·m] the alarms find within ``detection_time``, from the noise
         the statistics see now: ``z_limit`` standard deviations of the long window's estimate (the
         short one's without a long window), or ``cusum_k`` + 1 of the window's for CUSUM alone (it
-        then gains one per tick and crosses ``cusum_h`` in h ticks); at least ``min_rise`` of the
+        then gains one per tick and exceeds ``cusum_h`` after ⌊h⌋ + 1 ticks); at least ``min_rise`` of the
         reference friction. A joint of the closed leg chain shows only part of its own step in its
         estimate (docs/maintenance.md), so its figure is a lower bound."""
         det = self.config.detection
