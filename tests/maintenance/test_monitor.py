@@ -241,12 +241,13 @@ def test_report_ranks_the_faulty_joint_first_and_writes_atomically(
     blocker.write_text("x")
     with pytest.raises(MaintenanceError, match="cannot write the maintenance schedule"):
         write_schedule(report, blocker / "sub")
-    # rename failure: the JSON name is taken by a folder → the temporaries are removed
-    bad = tmp_path / "bad"
-    (bad / SCHEDULE_FILE).mkdir(parents=True)
-    with pytest.raises(MaintenanceError):
-        write_schedule(report, bad)
-    assert [p.name for p in bad.iterdir()] == [SCHEDULE_FILE]
+    # a folder in the way of either file: refused before anything is written
+    for name in (SCHEDULE_FILE, REPORT_FILE):
+        bad = tmp_path / f"bad-{name}"
+        (bad / name).mkdir(parents=True)
+        with pytest.raises(MaintenanceError, match=rf"{name}: a folder is in the way"):
+            write_schedule(report, bad)
+        assert [p.name for p in bad.iterdir()] == [name]
 
 
 def test_default_config_resolves_patterns() -> None:
@@ -260,6 +261,7 @@ def test_default_config_resolves_patterns() -> None:
     ("text", "match"),
     [
         ("[joints.left_kne]\ngear_ratio = 50\n", r"\[joints.'left_kne'\] matches no joint of the robot"),
+        ("[detection]\nrate = 0.1\n", r"window = 4.0 \[s\] is shorter than one bin at rate = 0.1"),
         ("[defaults]\ngear_ratio = -1\n", r"\[defaults\] gear_ratio must be > 0, got -1"),
         ("[detection]\nwindoww = 2\n", r"unknown key 'windoww' in \[detection\]; valid keys: window"),
         ('[defaults]\nbearing_type = "needle"\n', r"bearing_type = 'needle' is not one of 'ball'"),

@@ -214,8 +214,11 @@ class DetectionConfig:
         _check("resync_period", self.resync_period, low=0.0)
         _check("max_model_spread", self.max_model_spread, positive=True)
         _check("resync_mask", self.resync_mask, low=0.0)
-        if self.window * self.rate < 1.0:
-            _check("window", self.window, low=1.0 / self.rate)
+        if self.window * self.rate < 1.0:  # a window holds whole bins of 1 / rate seconds
+            raise ConfigError(
+                f"window = {self.window!r} [s] is shorter than one bin at rate = {self.rate!r} [Hz] "
+                f"({1.0 / self.rate:g} s): raise rate or window"
+            )
         if self.baseline < self.window:
             _check("baseline", self.baseline, low=self.window)
 
