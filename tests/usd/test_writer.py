@@ -220,8 +220,12 @@ def test_mimic_joint(biped_asset: UsdAsset) -> None:
     assert follower.GetAttribute("newton:mimicCoef1").Get() == pytest.approx(2.0)
     assert follower.GetAttribute("newton:mimicCoef0").Get() == pytest.approx(0.1 * DEG)
     assert follower.GetAttribute("physxMimicJoint:rotX:gearing").Get() == pytest.approx(-2.0)
-    # PhysX: q + gearing · q_leader + offset = 0
-    assert follower.GetAttribute("physxMimicJoint:rotX:offset").Get() == pytest.approx(-0.1)
+    # PhysX: q + gearing · q_leader + offset = 0, the offset in degrees (omni.physx's translateOffset
+    # converts it to radians for an angular axis; it was written in radians, 57× too small)
+    assert follower.GetAttribute("physxMimicJoint:rotX:offset").Get() == pytest.approx(-0.1 * DEG)
+    assert follower.GetAttribute("physxMimicJoint:rotX:offset").Get() == pytest.approx(
+        -follower.GetAttribute("newton:mimicCoef0").Get()
+    )
     assert follower.GetRelationship("physxMimicJoint:rotX:referenceJoint").GetTargets() == [
         Sdf.Path("/mini_biped/joints/finger_j")
     ]

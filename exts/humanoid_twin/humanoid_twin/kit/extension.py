@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import carb
@@ -14,7 +13,6 @@ import omni.usd
 from ..errors import TwinError
 from ..model import ImportOptions
 
-_log = logging.getLogger(__name__)
 _SETTINGS = "/exts/humanoid_twin"
 
 
@@ -42,7 +40,8 @@ class HumanoidTwinExtension(omni.ext.IExt):  # type: ignore[misc]
         from ..usd import write_usd
 
         urdf = Path(self._urdf.model.get_value_as_string())
-        out = Path(self._out.model.get_value_as_string() or urdf.with_suffix(".usda"))
+        stem = urdf.name.split(".")[0] or urdf.stem  # robot.urdf.xacro → robot.usda
+        out = Path(self._out.model.get_value_as_string() or urdf.with_name(f"{stem}.usda"))
         options = ImportOptions(fix_base=self._fix_base.model.get_value_as_bool())
         try:
             model = read_urdf(urdf, package_paths=self._package_paths)

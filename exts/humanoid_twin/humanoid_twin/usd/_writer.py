@@ -833,8 +833,9 @@ class _Writer:
         if angular:  # Isaac Sim 4.5/5.x PhysxMimicJointAPI (PhysxSchema is not in usd-core: names only)
             _apply(spec, "PhysxMimicJointAPI:rotX")
             _attr(spec, "physxMimicJoint:rotX:gearing", V.Float, -j.mimic.multiplier, custom=True)
-            # PhysX: q + gearing · q_leader + offset = 0, so gearing = −multiplier, offset = −offset [rad]
-            _attr(spec, "physxMimicJoint:rotX:offset", V.Float, -j.mimic.offset, custom=True)
+            # PhysX: q + gearing · q_leader + offset = 0, so gearing = −multiplier, offset = −offset, in
+            # degrees like every USD angle (omni.physx converts it to radians for an angular axis)
+            _attr(spec, "physxMimicJoint:rotX:offset", V.Float, -j.mimic.offset * unit, custom=True)
             _rel(spec, "physxMimicJoint:rotX:referenceJoint", [leader_path], custom=True)
 
     def _root_joint(self, scope: Any) -> str:
