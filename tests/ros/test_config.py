@@ -35,6 +35,12 @@ def test_example_file_is_the_defaults() -> None:
         ("[prometheus]\nhost = '0.0.0.0'\n", r"must be a loopback address"),
         ("[topic]\n", r"unknown top-level key 'topic'; valid keys: ros, topics"),
         ("[ros\n", r"not valid TOML"),
+        # ROS names rclpy would refuse at start-up with an exception (an internal error before)
+        ("[ros]\nnode_name = 'humanoid twin!'\n", r"\[ros\] node_name: 'humanoid twin!' is not a ROS node"),
+        ("[ros]\nnamespace = 'robot 1'\n", r"\[ros\] namespace: 'robot 1' is not a ROS namespace"),
+        ("[topics]\njoint_states = 'joint states'\n", r"\[topics\] joint_states: 'joint states' is not"),
+        ("[topics]\npredictions = 'twin/1pred'\n", r"predictions: 'twin/1pred' is not a ROS topic name"),
+        ("[topics]\njoint_states = ''\n", r"joint_states: '' is not a ROS topic name"),
     ],
 )
 def test_malformed_config_is_one_line(tmp_path: Path, text: str, match: str) -> None:

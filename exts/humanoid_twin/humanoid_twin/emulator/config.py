@@ -18,6 +18,7 @@ from typing import Any, Literal, get_args
 
 import numpy as np
 
+from .._rosnames import name_problem
 from .._toml import check_number
 from ..errors import ConfigError
 
@@ -287,9 +288,9 @@ class Topics:
 
     def __post_init__(self) -> None:
         for f in fields(self):
-            v = getattr(self, f.name)
-            if not isinstance(v, str) or not v or any(c.isspace() for c in v):
-                raise ConfigError(f"[topics] {f.name} must be a topic name, got {v!r}")
+            why = name_problem(getattr(self, f.name))
+            if why is not None:
+                raise ConfigError(f"[topics] {f.name}: {why}")
 
 
 @dataclass(frozen=True)
@@ -358,10 +359,9 @@ class EmulatorConfig:
             or not 0 <= self.domain_id <= 232
         ):
             raise ConfigError(f"domain_id must be an integer in 0..232, got {self.domain_id!r}")
-        if not isinstance(self.node_name, str) or not self.node_name.isidentifier():
-            raise ConfigError(
-                f"node_name must be a ROS node name (letters, digits, _), got {self.node_name!r}"
-            )
+        why = name_problem(self.node_name, "node")
+        if why is not None:
+            raise ConfigError(f"node_name: {why}")
         object.__setattr__(self, "faults", tuple(self.faults))
 
     @classmethod

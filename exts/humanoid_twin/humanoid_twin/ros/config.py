@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from .._rosnames import name_problem
 from .._toml import build_dataclass as _build
 from .._toml import read_toml
 from ..errors import ConfigError
@@ -56,6 +57,10 @@ class RosConfig:
     def __post_init__(self) -> None:
         if self.domain_id is not None and not 0 <= self.domain_id <= 232:
             raise ValueError(f"domain_id {self.domain_id!r} must be within 0–232")
+        for key, kind in (("node_name", "node"), ("namespace", "namespace")):
+            why = name_problem(getattr(self, key), kind)
+            if why is not None:
+                raise ValueError(f"{key}: {why}")
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,13 @@ class TopicsConfig:
     clock: str = "/clock"
     """Simulated time (``rosgraph_msgs/Clock``). rclpy always reads ``/clock`` under use_sim_time;
     this name is what the recorder records."""
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            why = name_problem(value) if value != "" or f.name == "joint_states" else None
+            if why is not None:
+                raise ValueError(f"{f.name}: {why}")
 
 
 @dataclass(frozen=True)
