@@ -114,6 +114,29 @@ def test_diagnostics_received_by_another_process(procs: Procs, bridge: TwinBridg
     assert 2 <= count <= 5  # 1 Hz over ~3 s
 
 
+def test_a_port_in_use_leaves_no_empty_recording(model, ros_domain: int, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The metrics port is taken (another twin): the bridge refuses to start before it creates the
+    recording, so the retry with another port is not refused for an existing (empty) recording."""
+    import socket
+
+    from humanoid_twin.errors import TwinError
+
+    held = socket.socket()
+    held.bind(("127.0.0.1", 0))
+    held.listen()
+    port = held.getsockname()[1]
+    config = bridge_config(ros_domain, f"t{os.getpid()}_{ros_domain}").with_overrides(
+        prometheus={"port": port}
+    )
+    recording = tmp_path / "clash.mcap"
+    try:
+        with pytest.raises(TwinError, match=rf"cannot serve Prometheus metrics on 127.0.0.1:{port}"):
+            TwinBridge(DigitalTwin(model, options=STANDING_OPTIONS), config, record=recording).start()
+    finally:
+        held.close()
+    assert not recording.exists()
+
+
 def test_prometheus_endpoint_on_loopback(procs: Procs, bridge: TwinBridge) -> None:
     _publish(procs, bridge, "--rate", "200", "--count", "100")
     port = bridge.prometheus_port

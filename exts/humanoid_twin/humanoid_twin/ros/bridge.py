@@ -276,11 +276,15 @@ class TwinBridge:
             self._create_node()
             self._executor = SingleThreadedExecutor(context=self._context)
             self._executor.add_node(self._node)
+            if cfg.prometheus.enabled:  # first: a port in use must not leave an empty recording behind
+                self._start_prometheus()
             if self.recording_path is not None:
                 self._start_recorder()
-            if cfg.prometheus.enabled:
-                self._start_prometheus()
         except BaseException:
+            if self._prom_server is not None:
+                self._prom_server.shutdown()
+                self._prom_server.server_close()
+                self._prom_server = None
             self._shutdown_ros()
             raise
         self._stop.clear()
