@@ -252,6 +252,12 @@ def test_maintenance_needs_one_source(tmp_path: Path) -> None:
     assert r.returncode == 1 and not (tmp_path / "new").exists()
 
 
+def test_run_refuses_a_duration_that_is_no_time() -> None:
+    for bad in ("-3", "0", "nan"):
+        r = cli("run", "--duration", bad)
+        assert r.returncode == 2 and "--duration must be seconds > 0" in r.stderr, r.stderr
+
+
 def test_version_alone() -> None:
     r = cli("--version")
     assert r.returncode == 0 and r.stdout.startswith("humanoid-twin ")

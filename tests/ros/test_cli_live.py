@@ -5,6 +5,7 @@ summary — and `whatif --from live` forks from the robot it mirrors."""
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import socket
 import subprocess
@@ -43,7 +44,8 @@ def test_run_stops_on_sigterm_and_closes_its_recording(tmp_path: Path, ros_domai
     session.write_text(f"[ros]\ndomain_id = {ros_domain}\n[prometheus]\nport = 0\n{topics}", encoding="utf-8")
     recording = tmp_path / "run.mcap"
     args = ["run", "--config", str(session), "--record", str(recording)]
-    out = _stopped_by_sigterm(procs, args, "twin for", timeout=60.0)
+    # the hint comes while it runs (after 5 s without a joint state): it is what the stop waits for
+    out = _stopped_by_sigterm(procs, args, "warning: no joint states arrived", timeout=60.0)
     assert "recorded" in out and _closed(recording)
     # nobody published: the end says where it listened (it ended on "0 / 0" alone)
     said = " ".join(out.split())
@@ -57,6 +59,42 @@ def test_demo_stops_on_sigterm_with_its_emulator(tmp_path: Path, ros_domain: int
     out = _stopped_by_sigterm(procs, args, "emulator and twin up", timeout=90.0)
     assert "demo summary" in out and _closed(out_dir / "demo.mcap")
     assert (out_dir / "summary.json").is_file()
+
+
+def test_demo_killed_by_sigkill_takes_its_emulator_along(
+    tmp_path: Path, ros_domain: int, procs: Procs
+) -> None:
+    """SIGKILL runs no cleanup in the demo; its emulator is told by the kernel (PDEATHSIG) and stops,
+    instead of publishing on the domain for ever."""
+    import time
+
+    out_dir = tmp_path / "dk9"
+    args = ["demo", "--duration", "0", "--out", str(out_dir), "--domain-id", str(ros_domain)]
+    cli = subprocess.Popen([sys.executable, "-m", "humanoid_twin", *args], stdout=subprocess.PIPE, text=True)
+    procs.procs.append(cli)
+    procs.wait_line(cli, "emulator and twin up", timeout=90.0)
+    marker = str(out_dir / "emulator.toml")
+
+    def emulators() -> list[int]:
+        found = []
+        for d in Path("/proc").iterdir():
+            if d.name.isdigit():
+                with contextlib.suppress(OSError):
+                    if marker in (d / "cmdline").read_bytes().replace(b"\0", b" ").decode():
+                        found.append(int(d.name))
+        return found
+
+    assert emulators(), "the emulator should be running"
+    cli.kill()
+    cli.wait(10)
+    deadline = time.monotonic() + 20.0
+    while emulators() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = emulators()
+    for pid in left:  # do not leave it publishing if the test fails
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    assert left == []
 
 
 def test_demo_exercise_records_what_maintenance_needs(tmp_path: Path, ros_domain: int) -> None:

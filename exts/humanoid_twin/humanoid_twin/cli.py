@@ -415,6 +415,8 @@ def run(
 ) -> None:
     """Run the twin on a live ROS 2 robot: mirror joint_states, publish predictions and /diagnostics."""
     with _errors():
+        if duration is not None and not (math.isfinite(duration) and duration > 0):
+            _fail(f"--duration must be seconds > 0 (leave it out to run until Ctrl-C); got {duration:g}", 2)
         stop = _stop_on_sigterm()  # before anything starts: a stop during start-up is honoured too
         session = _live_session(config, predictions=True, record=record)
         bridge = session.bridge
@@ -427,14 +429,23 @@ def run(
         bridge.start()
         console.print(
             f"twin for [bold]{session.model.name}[/] up; base: {session.twin.base_mode}; "
-            f"metrics on 127.0.0.1:{bridge.prometheus_port or '—'}; Ctrl-C stops"
+            f"metrics on {_host_port(bridge.config.prometheus.host, bridge.prometheus_port)}; Ctrl-C stops"
         )
         t0 = time.monotonic()
+        hinted = False
         try:
             with _live(_status_table(bridge.values(), "twin")) as live:
                 while not stop.is_set() and (duration is None or time.monotonic() - t0 < duration):
                     stop.wait(0.5)
                     live.update(_status_table(bridge.values(), "twin"))
+                    if (
+                        not hinted
+                        and time.monotonic() - t0 > _NO_ROBOT_HINT
+                        and bridge.status().joint_states == 0
+                    ):
+                        hinted = True  # said once, while it runs: the table alone shows only zeros
+                        within = f" for {_NO_ROBOT_HINT:g} s"
+                        console.print(f"[yellow]warning:[/] {escape(_no_robot(bridge, '--config', within))}")
         except KeyboardInterrupt:
             console.print("[yellow]stopping[/]")
         finally:
@@ -501,9 +512,10 @@ def demo(
         lag = result.values.get("latency.stamp_to_applied.p50_s")
         if isinstance(lag, float) and lag > _BUSY_LATENCY:
             console.print(
-                f"[yellow]note:[/] the twin ran {lag:.2f} s behind the robot (median): both share this "
-                "machine's cores, which were busy; with a free core it keeps up with 500 Hz "
-                "(docs/benchmarks.md)"
+                f"[yellow]note:[/] the twin ran {lag:.2f} s behind the robot (median): it could not keep "
+                f"up with 500 Hz here, where the emulator, the twin and its recorder share "
+                f"{os.cpu_count() or 1} cores (the walking demo needs the most); the twin's rates on a "
+                "free core: docs/benchmarks.md"
             )
         console.print(f"[green]wrote[/] {result.recording}, {result.truth}, {result.summary}")
 
@@ -901,6 +913,17 @@ def _live_maintenance(
     finally:
         bridge.stop()
     return monitor.report()
+
+
+_NO_ROBOT_HINT = 5.0
+"""[s] a running twin that has heard no joint state this long says where it listens (topic, domain)."""
+
+
+def _host_port(host: str, port: int | None) -> str:
+    """``host:port`` as a URL would write it (IPv6 in brackets); '—' without a port."""
+    if port is None:
+        return "—"
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def _no_robot(bridge: TwinBridge, option: str, within: str = "") -> str:
