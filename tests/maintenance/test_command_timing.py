@@ -155,6 +155,6 @@ def test_a_stream_shorter_than_the_baseline_says_nothing_was_judged(stream: list
     short = [(k, x) for k, x in stream if x.stamp < 6.0]
     report = _feed(short).report()
     assert report.commands > 0 and not report.judged
-    assert report.warning is not None and report.warning.endswith("than the 29 s of motion they need")
+    assert report.warning is not None and report.warning.endswith("than the 25 s of motion they need")
     assert all(not j.monitored and j.note.startswith("not judged: the stream ended") for j in report.joints)
     assert report.to_dict()["warning"] == report.warning

@@ -176,6 +176,11 @@ class DetectionConfig:
     the chain's largest rise; smaller rises are cross-talk of that joint's friction [-]."""
 
     @property
+    def judged_after(self) -> float:
+        """[s] of motion before anything is judged: the warm-up, then the healthy baseline."""
+        return self.warmup + self.baseline
+
+    @property
     def detection_time(self) -> float:
         """[s] after a friction step's onset within which a step of a joint's ``detectable_rise``
         alarms: the long window's length (it then holds the step) with the Shewhart rule; without that

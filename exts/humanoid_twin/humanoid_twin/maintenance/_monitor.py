@@ -656,7 +656,7 @@ class HealthMonitor:
         since = elapsed - self._moving_since
         if since < det.warmup + det.window - 1e-9:
             return
-        if since <= det.warmup + det.baseline + 1e-9:
+        if since <= det.judged_after + 1e-9:
             self._base_f.append(np.where(excited, f, np.nan))
             self._base_sd.append(np.where(excited, sd, np.nan))
             self._base_ok.append(excited.astype(float))
@@ -748,18 +748,14 @@ class HealthMonitor:
             step = (det.cusum_k + 1.0) * sigma
         return np.asarray(np.maximum(step, det.min_rise * baseline))
 
-    def _shares_with(self, i: int) -> tuple[str, ...]:
+    def _shares_with(self, i: int, alarmed: NDArray[np.bool_]) -> tuple[str, ...]:
         """Other monitored joints of the closed leg chain that alarmed too, or whose estimate rose by at
         least ``isolation`` of joint ``i``'s rise (the alarm rule's cross-talk margin), largest rise
         first."""
         if not self._loop[i] or self._mu0 is None:
             return ()
         up = np.nan_to_num(self._friction - self._mu)
-        peers = (
-            self._loop
-            & self._monitored
-            & ((up >= self.config.detection.isolation * up[i]) | self._any_alarm())
-        )
+        peers = self._loop & self._monitored & ((up >= self.config.detection.isolation * up[i]) | alarmed)
         peers &= up > 0
         peers[i] = False
         return tuple(self.joint_names[k] for k in sorted(np.flatnonzero(peers), key=lambda k: -up[k]))
@@ -962,7 +958,7 @@ class HealthMonitor:
                     self.commands,
                     self.off_path,
                     judged=False,
-                    needed=det.warmup + det.window + det.baseline,
+                    needed=det.judged_after,
                 )
                 unjudged = f"not judged: {why}"
             alarmed = self._any_alarm()
@@ -1009,7 +1005,7 @@ class HealthMonitor:
                         note=self._notes[i] or unjudged,
                         rul_life=rul_life,
                         rul_planned=rul_planned,
-                        shares_with=self._shares_with(i) if alarmed[i] else (),
+                        shares_with=self._shares_with(i, alarmed) if alarmed[i] else (),
                         detectable_rise=float(self._detectable[i] / ref[i])
                         if mon and math.isfinite(self._detectable[i])
                         else None,
@@ -1029,7 +1025,7 @@ class HealthMonitor:
                 commands=self.commands,
                 judged=self._mu0 is not None,
                 detection_time=self.config.detection.detection_time,
-                needed=det.warmup + det.window + det.baseline,
+                needed=det.judged_after,
             )
 
 
@@ -1039,6 +1035,7 @@ def build_schedule(
     """Thresholds → actions. Alarmed joints first (largest friction rise first), then by due time."""
     prog = config.prognosis
     items: list[tuple[int, float, float, str, str, str, str]] = []
+    rises = {j.joint: j.friction_rise or 0.0 for j in joints}
     first_alarm: dict[str, Alarm] = {}
     for a in alarms:
         first_alarm.setdefault(a.joint, a)
@@ -1052,7 +1049,6 @@ def build_schedule(
             shared = ""
             if j.shares_with:
                 one = len(j.shares_with) == 1
-                rises = {x.joint: x.friction_rise or 0.0 for x in joints}
                 peers = ", ".join(f"{x} (+{rises[x]:.0%})" for x in j.shares_with)
                 shared = (
                     f"; {peers} rose too: in the closed leg chain one joint's extra friction shows in the "

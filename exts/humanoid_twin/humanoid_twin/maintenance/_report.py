@@ -47,9 +47,9 @@ NO_SAMPLES = (
 
 NOT_JUDGED = (
     "the stream ended before the warm-up and the healthy baseline were complete, so no joint's friction "
-    "was judged: analyse a longer recording (or monitor longer) than [detection] warmup + window + "
-    "baseline"
+    "was judged: analyse a longer recording (or monitor longer) than"
 )
+"""Followed by how long: the seconds of motion they need, else "[detection] warmup + baseline"."""
 
 
 NONE_MONITORED = (
@@ -81,11 +81,10 @@ def stream_warning(
         return NO_COMMANDS
     reasons = []
     if not judged:
-        reasons.append(
-            NOT_JUDGED
-            if needed is None
-            else NOT_JUDGED.split(" than [")[0] + f" than the {needed:g} s of motion they need"
+        how_long = (
+            "[detection] warmup + baseline" if needed is None else f"the {needed:g} s of motion they need"
         )
+        reasons.append(f"{NOT_JUDGED} {how_long}")
     elif monitored == 0:
         reasons.append(NONE_MONITORED)
     elif monitored is not None and joints is not None and monitored < joints / 2:
