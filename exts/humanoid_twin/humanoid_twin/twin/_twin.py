@@ -78,8 +78,9 @@ class _Period:
         self._gaps.append(gap)
         self._since += 1
         if len(self._gaps) >= 10 and (self._since >= 10 or self.period == 0.0):
-            median = float(np.median(self._gaps))
-            self.period = median if median >= 0.5 * float(np.mean(self._gaps)) else 0.0
+            gaps = np.fromiter(self._gaps, dtype=float, count=len(self._gaps))  # one conversion for both
+            median = float(np.median(gaps))
+            self.period = median if median >= 0.5 * float(gaps.mean()) else 0.0
             self._since = 0
 
 
